@@ -1,0 +1,91 @@
+#!/usr/bin/env bun
+// The `ody` executable: routes `ody websocket start` (and `websocket:start`) and turns errors into one line.
+import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
+import pkg from '../../package.json' with { type: 'json' };
+import { didYouMean, OdyError } from '../errors';
+import { registerPackageModule } from './package-module';
+import { start } from './start';
+
+const websocket = defineCommand({
+  meta: { name: 'websocket', description: 'Run and control the WebSocket server' },
+  subCommands: { start },
+});
+
+export const main = defineCommand({
+  meta: { name: 'ody', version: pkg.version, description: 'Bun-native WebSocket application server' },
+  subCommands: { websocket },
+});
+
+/** `websocket:start` is the same as `websocket start`. */
+export function splitColon(argv: string[]): string[] {
+  const [first, ...rest] = argv;
+  return first && !first.startsWith('-') && first.includes(':') ? [...first.split(':'), ...rest] : argv;
+}
+
+type AnyCommand = CommandDef<any>;
+
+/** Walks positional words down the subcommands; rejects unknown commands and flags with one line. */
+function resolveCommand(rawArgs: string[]): { cmd: AnyCommand; parent?: AnyCommand; path: string[] } {
+  let cmd: AnyCommand = main;
+  let parent: AnyCommand | undefined;
+  const path: string[] = [];
+  for (const word of rawArgs) {
+    if (word.startsWith('-')) break;
+    const subs = cmd.subCommands as Record<string, AnyCommand> | undefined;
+    if (!subs) break;
+    const next = subs[word];
+    if (!next) throw new OdyError(`unknown command '${[...path, word].join(' ')}'${didYouMean(word, Object.keys(subs))}; run 'ody --help'`, 'E_CLI');
+    parent = cmd;
+    cmd = next;
+    path.push(word);
+  }
+  return { cmd, parent, path };
+}
+
+function assertKnownFlags(rawArgs: string[], cmd: AnyCommand, path: string[]): void {
+  const args = (cmd.args ?? {}) as Record<string, { alias?: string | string[]; type?: string }>;
+  const known = new Set<string>(['help', 'h']);
+  for (const [name, def] of Object.entries(args)) {
+    known.add(name);
+    for (const alias of [def.alias ?? []].flat()) known.add(alias);
+  }
+  for (const token of rawArgs) {
+    if (token === '--') break;
+    const match = /^--?(?:no-)?([^=]+)/.exec(token);
+    if (!match || /^-\d/.test(token)) continue;
+    const names = token.startsWith('--') ? [match[1]!] : [...match[1]!]; // -dv = -d -v
+    for (const name of names) {
+      if (!known.has(name)) {
+        const shown = token.startsWith('--') ? `--${name}` : `-${name}`;
+        throw new OdyError(`unknown option '${shown}' for 'ody ${path.join(' ')}'${didYouMean(name, Object.keys(args))}; run 'ody ${path.join(' ')} --help'`, 'E_CLI');
+      }
+    }
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const rawArgs = splitColon(argv);
+  try {
+    if (rawArgs[0] === '--version' || rawArgs[0] === '-v') {
+      console.log(pkg.version);
+      return 0;
+    }
+    const { cmd, parent, path } = resolveCommand(rawArgs);
+    if (rawArgs.includes('--help') || rawArgs.includes('-h') || (!cmd.run && cmd.subCommands)) {
+      await showUsage(cmd, parent);
+      return rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h') ? 0 : 1;
+    }
+    assertKnownFlags(rawArgs.slice(path.length), cmd, path);
+    registerPackageModule();
+    await runCommand(main, { rawArgs });
+    return 0;
+  } catch (error) {
+    process.stderr.write(`ody: ${error instanceof OdyError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`}\n`);
+    return error instanceof OdyError && error.code === 'E_CLI' ? 2 : 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await run(process.argv.slice(2));
+  if (code !== 0) process.exit(code);
+}

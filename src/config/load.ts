@@ -1,0 +1,100 @@
+// Loads a project's config: .env from the root, then config/websockets.ts (or the embedded default), validated.
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { OdyError } from '../errors';
+import { defaultConfig } from '../server/default-config';
+import { loadDotEnv, resetEnvReads } from './env';
+import { DEFAULT_SECRET, type ResolvedConfig } from './schema';
+import { resolveConfig, type Sources } from './validate';
+
+export interface LoadOptions {
+  /** Project root; relative paths and .env resolve against it. @default process.cwd() */
+  root?: string;
+  /** Config file; @default '<root>/config/websockets.ts' (then .js, .mjs) when present */
+  config?: string;
+  /** CLI overrides, as strings straight from the command line. */
+  host?: string;
+  port?: string;
+  workers?: string;
+}
+
+const CANDIDATES = ['config/websockets.ts', 'config/websockets.js', 'config/websockets.mjs'];
+
+export function findConfigFile(root: string, explicit?: string): string | null {
+  if (explicit) {
+    const file = resolve(root, explicit);
+    if (!existsSync(file)) throw new OdyError(`config file not found: ${file}`, 'E_CONFIG_LOAD');
+    return file;
+  }
+  for (const candidate of CANDIDATES) {
+    const file = resolve(root, candidate);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+/** Imports a config file afresh: reload needs new code, so the project's cached modules are dropped first. */
+export async function importConfig(file: string, root: string): Promise<unknown> {
+  for (const cached of Object.keys(require.cache)) {
+    if (cached.startsWith(root) && !cached.includes('/node_modules/')) delete require.cache[cached];
+  }
+  let mod: { default?: unknown };
+  try {
+    mod = await import(file);
+  } catch (error) {
+    throw new OdyError(`config ${file} failed to load: ${firstLine(error)}`, 'E_CONFIG_LOAD');
+  }
+  if (mod.default === undefined) throw new OdyError(`config ${file} has no default export (export default defineConfig({...}))`, 'E_CONFIG_LOAD');
+  return mod.default;
+}
+
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.message}` : String(error);
+  return text.split('\n').find((l) => l.trim()) ?? text;
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedConfig> {
+  const root = resolve(options.root ?? process.cwd());
+  if (!existsSync(root)) throw new OdyError(`project root not found: ${root}`, 'E_CONFIG_LOAD');
+  loadDotEnv(root);
+  resetEnvReads();
+  const file = findConfigFile(root, options.config);
+  const raw = file ? await importConfig(file, root) : defaultConfig();
+  const merged = { ...(raw as Record<string, unknown>) };
+  const sources: Sources = {};
+  if (options.host !== undefined) {
+    merged.host = options.host;
+    sources.host = '--host';
+  }
+  if (options.port !== undefined) {
+    merged.port = options.port.trim() === '' ? Number.NaN : Number(options.port);
+    sources.port = '--port';
+  }
+  if (options.workers !== undefined) {
+    merged.additional = { ...(merged.additional as object), workerNum: Number(options.workers) };
+    sources['additional.workerNum'] = '--workers';
+  }
+  const config = resolveConfig(merged, root, file, sources);
+  assertSafeSecret(config);
+  return config;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The well-known default secret is for local development only. */
+export function assertSafeSecret(config: ResolvedConfig): void {
+  if (config.sockType === 'tcp' && config.secretKey === DEFAULT_SECRET && !isLoopback(config.host)) {
+    throw new OdyError(
+      `refusing to bind ${config.host} with the default secret key: set WEBSOCKET_SECRET_KEY in .env (or secretKey in config) to a long random value, e.g. \`openssl rand -hex 32\``,
+      'E_SECURITY',
+    );
+  }
+}
+
+/** Path relative to the root for log lines, absolute when outside it. */
+export function displayPath(config: ResolvedConfig, file: string): string {
+  const rel = relative(config.root, file);
+  return rel.startsWith('..') ? file : rel;
+}

@@ -1,0 +1,96 @@
+// The config contract: the shape users write in config/websockets.ts, its defaults, and defineConfig().
+import { availableParallelism } from 'node:os';
+import type { EventName } from '../server/events';
+import type { Hooks } from '../server/types';
+
+/** A class (its static method, or an instance made once) paired with a method name, or a plain function. */
+export type CallbackSpec = readonly [abstract new (...args: never[]) => unknown, string] | readonly [object, string] | ((...args: never[]) => unknown);
+
+export type LogLevel = 'debug' | 'trace' | 'info' | 'notice' | 'warning' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'trace', 'info', 'notice', 'warning', 'error'];
+
+export interface AdditionalConfig {
+  /** Worker processes sharing the port. @default CPU count (WEBSOCKET_WORKER_COUNT) */
+  workerNum?: number;
+  /** Lowest level written: debug, trace, info, notice, warning, error. @default 'debug' */
+  logLevel?: LogLevel;
+  /** Log file used when running as a daemon. @default 'storage/logs/ody_websockets.log' */
+  logFile?: string;
+  /** Largest message accepted, in bytes; bigger ones close the socket with 1009. @default 1048576 (1 MiB) */
+  maxPayloadLength?: number;
+  /** Seconds without traffic before a socket is closed (pings count as traffic). @default 120 */
+  idleTimeout?: number;
+  /** Send pings so idle-but-alive clients are kept and dead ones detected. @default true */
+  sendPings?: boolean;
+  /** Bytes queued for one slow reader before the backpressure policy applies. @default 1048576 (1 MiB) */
+  backpressureLimit?: number;
+  /** Close (1008) a socket that exceeds backpressureLimit instead of dropping messages to it. @default false */
+  closeOnBackpressureLimit?: boolean;
+  /** Negotiate permessage-deflate compression. @default false (CPU cost usually outweighs it for small messages) */
+  perMessageDeflate?: boolean;
+  /** Open WebSockets allowed at once; further handshakes get 503. 0 = unlimited. @default 0 */
+  maxConnections?: number;
+  /** Where `start -d` writes the pid/state file. @default 'storage/ody_websockets.pid' */
+  pidFile?: string;
+  /** Seconds a graceful stop waits for clients and in-flight requests. @default 10 */
+  shutdownTimeout?: number;
+}
+
+export interface OdyConfig {
+  /** Address to bind. @default '127.0.0.1' (WEBSOCKET_HOST) */
+  host?: string;
+  /** TCP port. @default 9502 (WEBSOCKET_PORT) */
+  port?: number;
+  /** 'tcp', or 'unix' with `path`. @default 'tcp' */
+  sockType?: 'tcp' | 'unix';
+  /** Unix socket path, with sockType 'unix'. */
+  path?: string;
+  /** Serve wss:// and https:// with these PEM files. @default off */
+  ssl?: { certFile: string; keyFile: string } | null;
+  /** Event name -> [Class, 'method'] or a function. @default the built-in Server for all six */
+  callbacks?: Partial<Record<EventName, CallbackSpec>>;
+  /** Shared secret for the built-in handshake and HTTP API. @default '123123123' (loopback only) */
+  secretKey?: string;
+  additional?: AdditionalConfig;
+}
+
+export interface ResolvedConfig {
+  host: string;
+  port: number;
+  sockType: 'tcp' | 'unix';
+  path: string;
+  ssl: { certFile: string; keyFile: string } | null;
+  callbacks: Partial<Record<EventName, CallbackSpec>>;
+  secretKey: string;
+  additional: Required<AdditionalConfig>;
+  /** Project root (--root, else cwd): relative paths resolve against it. */
+  root: string;
+  /** The config file loaded, or null for the embedded default. */
+  configFile: string | null;
+}
+
+export const DEFAULT_SECRET = '123123123';
+
+export function defaultAdditional(): Required<AdditionalConfig> {
+  return {
+    workerNum: availableParallelism(),
+    logLevel: 'debug',
+    logFile: 'storage/logs/ody_websockets.log',
+    maxPayloadLength: 1024 * 1024,
+    idleTimeout: 120,
+    sendPings: true,
+    backpressureLimit: 1024 * 1024,
+    closeOnBackpressureLimit: false,
+    perMessageDeflate: false,
+    maxConnections: 0,
+    pidFile: 'storage/ody_websockets.pid',
+    shutdownTimeout: 10,
+  };
+}
+
+/** Identity helper: gives config files types and autocompletion. */
+export function defineConfig(config: OdyConfig): OdyConfig {
+  return config;
+}
+
+export type { Hooks };

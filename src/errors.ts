@@ -1,0 +1,54 @@
+// OdyError: the one error type thrown deep inside; the CLI edge turns it into one line + exit code.
+
+/** Stable error codes; the CLI maps each to a one-line message and a non-zero exit. */
+export type OdyErrorCode =
+  | 'E_CONFIG' // invalid configuration value or unknown key
+  | 'E_CONFIG_LOAD' // the config file (or a controller it imports) failed to load
+  | 'E_CALLBACK' // a callback names a missing class method
+  | 'E_LISTEN' // the server could not bind (port in use, permission)
+  | 'E_TLS' // TLS files unreadable
+  | 'E_CLI' // unknown command or flag
+  | 'E_SECURITY'; // refused for safety (default secret on a public address)
+
+export class OdyError extends Error {
+  constructor(
+    message: string,
+    readonly code: OdyErrorCode,
+  ) {
+    super(message);
+    this.name = 'OdyError';
+  }
+}
+
+/** Closest candidate by edit distance, for "did you mean" hints; undefined when nothing is near. */
+export function suggest(input: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(input.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(input.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** " (did you mean 'x'?)" or "" */
+export function didYouMean(input: string, candidates: Iterable<string>): string {
+  const hit = suggest(input, candidates);
+  return hit ? ` (did you mean '${hit}'?)` : '';
+}

@@ -1,0 +1,20 @@
+// Public API of @ody/websocket-server: re-exports only.
+export { defineConfig, DEFAULT_SECRET } from './config/schema';
+export type { AdditionalConfig, CallbackSpec, LogLevel, OdyConfig, ResolvedConfig } from './config/schema';
+export { env } from './config/env';
+export { loadConfig } from './config/load';
+export { ContextManager } from './connections/context';
+export { FdsTable } from './connections/fds-table';
+export type { Row } from './connections/fds-table';
+export { Event } from './server/events';
+export type { EventName } from './server/events';
+export { Handshake } from './server/handshake';
+export { Server, APP_PROTOCOL } from './server/default-server';
+export { WsServer } from './server/ws-server';
+export type { Payload, Stats } from './server/ws-server';
+export type { ClientInfo, Frame, Hooks, OpenRequest } from './server/types';
+export { resolveHooks } from './server/callbacks';
+export { startServer } from './server/serve';
+export type { RunningServer, ServeOptions } from './server/serve';
+export { OdyError } from './errors';
+export { logger } from './log/logger';

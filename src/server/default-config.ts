@@ -1,0 +1,25 @@
+// The embedded default config: what runs when a project has no config/websockets.ts.
+import { availableParallelism } from 'node:os';
+import { env } from '../config/env';
+import type { OdyConfig } from '../config/schema';
+import { Server } from './default-server';
+import { Event } from './events';
+
+export function defaultConfig(): OdyConfig {
+  return {
+    host: env('WEBSOCKET_HOST', '127.0.0.1'),
+    port: env('WEBSOCKET_PORT', 9502),
+    callbacks: {
+      [Event.ON_HAND_SHAKE]: [Server, 'onHandshake'],
+      [Event.ON_OPEN]: [Server, 'onOpen'],
+      [Event.ON_MESSAGE]: [Server, 'onMessage'],
+      [Event.ON_CLOSE]: [Server, 'onClose'],
+      [Event.ON_REQUEST]: [Server, 'onRequest'],
+      [Event.ON_DISCONNECT]: [Server, 'onDisconnect'],
+    },
+    secretKey: env('WEBSOCKET_SECRET_KEY', '123123123'),
+    additional: {
+      workerNum: env('WEBSOCKET_WORKER_COUNT', availableParallelism()),
+    },
+  };
+}

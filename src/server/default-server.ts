@@ -1,0 +1,81 @@
+// The built-in Server callbacks: secret-key handshake, a chat-room relay, HTTP broadcast, demo page, health.
+import { ContextManager } from '../connections/context';
+import { bearerToken, hasApiKey, safeEqual } from '../http/auth';
+import { logger } from '../log/logger';
+import { demoPage } from './demo-page';
+import type { Handshake } from './handshake';
+import type { Frame, OpenRequest } from './types';
+import type { WsServer } from './ws-server';
+
+/** Subprotocol a client offers beside the secret so the server can answer without echoing the secret. */
+export const APP_PROTOCOL = 'ody';
+
+const json = (body: unknown, status = 200) => Response.json(body, { status });
+
+export class Server {
+  /** Accepts the secret key as a subprotocol (as the PHP original) or as `Authorization: Bearer`; 401 otherwise. */
+  static onHandshake(request: Request, handshake: Handshake): void {
+    const secret = handshake.server.config.secretKey;
+    const offered = handshake.offeredProtocols;
+    let authorized = false;
+    for (const protocol of offered) if (safeEqual(protocol, secret)) authorized = true;
+    if (!authorized) {
+      const bearer = bearerToken(request);
+      authorized = bearer !== undefined && safeEqual(bearer, secret);
+    }
+    if (!authorized) {
+      handshake.reject(401, 'Unauthorized: send the secret key as a subprotocol or an Authorization: Bearer header\n', { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    // Clients that offered protocols need one back; prefer 'ody' so the secret is not echoed.
+    const chosen = offered.includes(APP_PROTOCOL) ? APP_PROTOCOL : offered.find((p) => !safeEqual(p, secret)) ?? offered[0];
+    if (chosen) handshake.setProtocol(chosen);
+  }
+
+  static onOpen(server: WsServer, request: OpenRequest): void {
+    const table = ContextManager.get('FdsTable');
+    const name = `Client-${String(request.fd).padStart(6, '0')}`;
+    table.set(request.fd, { fd: request.fd, name });
+    logger.info(`Connection <${request.fd}> open by ${name}. Total connections: ${table.count()}`);
+  }
+
+  /** Relays the message to every other connected client. */
+  static onMessage(server: WsServer, frame: Frame): void {
+    const sender = ContextManager.get('FdsTable').get(frame.fd, 'name') ?? `fd ${frame.fd}`;
+    if (logger.level >= 4) {
+      const text = typeof frame.data === 'string' ? frame.data : `<${frame.data.byteLength} bytes>`;
+      logger.debug(`Received from ${sender}, message: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`);
+    }
+    server.broadcast(frame.data, { except: frame.fd });
+  }
+
+  static onClose(server: WsServer, fd: number, code: number): void {
+    const table = ContextManager.get('FdsTable');
+    table.del(fd);
+    logger.info(`Connection <${fd}> closed (code ${code}). Total connections: ${table.count()}`);
+  }
+
+  static onDisconnect(server: WsServer, fd: number): void {
+    logger.info(`Connection <${fd}> ended before becoming a WebSocket`);
+  }
+
+  /** GET / demo page, GET /health, and POST (with x-api-key) to broadcast the body to every client. */
+  static async onRequest(request: Request, server: WsServer): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (request.method === 'GET' && pathname === '/') return new Response(demoPage(), { headers: { 'content-type': 'text/html; charset=utf-8' } });
+    if (request.method === 'GET' && pathname === '/health') {
+      const s = server.stats();
+      return json({ status: 'ok', connections: s.connections, uptimeMs: s.uptimeMs, pid: s.pid, worker: s.worker });
+    }
+    if (request.method === 'POST') {
+      if (!hasApiKey(request, server.config.secretKey)) return json({ error: 'unauthorized: send the secret key in x-api-key' }, 401);
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > server.config.additional.maxPayloadLength) return json({ error: `body over maxPayloadLength (${server.config.additional.maxPayloadLength} bytes)` }, 413);
+      const body = await request.text();
+      const delivered = server.broadcast(body);
+      logger.info(`HTTP broadcast of ${body.length} bytes to ${delivered} clients`);
+      return json({ delivered });
+    }
+    return json({ error: 'not found' }, 404);
+  }
+}
