@@ -48,7 +48,13 @@ export async function importConfig(file: string, root: string): Promise<unknown>
   return mod.default;
 }
 
+/** One line for a load failure; for syntax errors, the first one with file:line:column. */
 export function firstLine(error: unknown): string {
+  const first = (error as { errors?: { message?: string; position?: { file?: string; line?: number; column?: number } }[] })?.errors?.[0];
+  if (first?.message) {
+    const at = first.position ? ` at ${first.position.file}:${first.position.line}:${first.position.column}` : '';
+    return `${first.message}${at}`;
+  }
   const text = error instanceof Error ? `${error.message}` : String(error);
   return text.split('\n').find((l) => l.trim()) ?? text;
 }

@@ -1,0 +1,95 @@
+// Test helper: builds dist/ody when the sources are newer, makes bare project folders, and runs the binary.
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const ROOT = join(import.meta.dir, '..', '..');
+export const BINARY = join(ROOT, 'dist', 'ody');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles dist/ody unless it is newer than every source file. */
+export function ensureBinary(): string {
+  let built = 0;
+  try {
+    built = statSync(BINARY).mtimeMs;
+  } catch {}
+  const sources = Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'build.ts')).mtimeMs, statSync(join(ROOT, 'package.json')).mtimeMs);
+  if (built < sources) {
+    const result = Bun.spawnSync([process.execPath, 'build.ts'], { cwd: ROOT, stderr: 'pipe', stdout: 'pipe' });
+    if (result.exitCode !== 0) throw new Error(`build failed: ${result.stderr.toString()}`);
+  }
+  return BINARY;
+}
+
+/** A project folder in tmp holding only the given files (no node_modules). */
+export function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ody-project-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+/** Environment without Bun on PATH and without the test runner's variables: what a server has. */
+export function bareEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', HOME: tmpdir(), ...extra };
+}
+
+export interface Ody extends AsyncDisposable {
+  proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
+  /** ws:// URL from the "listening on" line. */
+  url: string;
+  http: string;
+  /** Everything printed so far (stdout + stderr). */
+  output(): string;
+  /** Sends a signal and waits for exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/** Runs the binary to completion (for commands that exit): code, stdout, stderr. */
+export async function runOdy(args: string[], cwd: string, env = bareEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([ensureBinary(), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  const timer = setTimeout(() => proc.kill(9), 10_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/** Starts `ody <args>` and waits for its "listening on" line; fails with the output if it exits first. */
+export async function startOdy(args: string[], cwd: string, env = bareEnv()): Promise<Ody> {
+  const proc = Bun.spawn([ensureBinary(), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  let text = '';
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  };
+  void pump(proc.stdout);
+  void pump(proc.stderr);
+  const deadline = Date.now() + 10_000;
+  let match: RegExpMatchArray | null = null;
+  while (!(match = text.match(/listening on (\S+)/))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill(9);
+      throw new Error(`ody did not start (exit ${proc.exitCode}): ${text}`);
+    }
+    await Bun.sleep(10);
+  }
+  const url = match[1]!;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (proc.exitCode === null) proc.kill(signal);
+    const timer = setTimeout(() => proc.kill(9), 15_000);
+    const code = await proc.exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return { proc, url, http: url.replace(/^ws/, 'http'), output: () => text, stop, [Symbol.asyncDispose]: async () => void (await stop()) };
+}
