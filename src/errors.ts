@@ -8,7 +8,11 @@ export type OdyErrorCode =
   | 'E_LISTEN' // the server could not bind (port in use, permission)
   | 'E_TLS' // TLS files unreadable
   | 'E_CLI' // unknown command or flag
-  | 'E_SECURITY'; // refused for safety (default secret on a public address)
+  | 'E_SECURITY' // refused for safety (default secret on a public address)
+  | 'E_NOT_RUNNING' // stop/reload/status found no live server
+  | 'E_RUNNING' // start found a live server for this project
+  | 'E_RELOAD' // reload failed; the old code keeps serving
+  | 'E_WORKER'; // workers failed to start
 
 export class OdyError extends Error {
   constructor(

@@ -4,11 +4,14 @@ import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { didYouMean, OdyError } from '../errors';
 import { registerPackageModule } from './package-module';
+import { reload } from './reload';
 import { start } from './start';
+import { status } from './status';
+import { stop } from './stop';
 
 const websocket = defineCommand({
   meta: { name: 'websocket', description: 'Run and control the WebSocket server' },
-  subCommands: { start },
+  subCommands: { start, stop, reload, status },
 });
 
 export const main = defineCommand({
@@ -80,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
     await runCommand(main, { rawArgs });
     return 0;
   } catch (error) {
+    // A daemon child reports its startup failure to the `start -d` that launched it.
+    if (process.env.ODY_DAEMON && process.send) process.send({ t: 'fatal', error: error instanceof Error ? error.message : String(error) });
     process.stderr.write(`ody: ${error instanceof OdyError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`}\n`);
     return error instanceof OdyError && error.code === 'E_CLI' ? 2 : 1;
   }

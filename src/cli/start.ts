@@ -1,34 +1,38 @@
-// `ody websocket start`: load the project's config and serve in the foreground until SIGINT/SIGTERM.
+// `ody websocket start`: serve in the foreground (one process or a primary with workers), or detached with -d.
 import { defineCommand } from 'citty';
-import { displayPath, loadConfig } from '../config/load';
-import { logger, setLogLevel } from '../log/logger';
-import { resolveHooks } from '../server/callbacks';
-import { startServer } from '../server/serve';
+import { daemonize } from '../cluster/daemon';
+import { host } from '../cluster/host';
+import type { WorkerSpec } from '../cluster/primary';
+import { runWorker } from '../cluster/worker';
+import { loadConfig } from '../config/load';
+import { logToFile, setLogLevel } from '../log/logger';
 
-export const startArgs = {
-  host: { type: 'string', description: 'Address to bind (overrides WEBSOCKET_HOST / config host)' },
-  port: { type: 'string', description: 'Port to listen on (overrides WEBSOCKET_PORT / config port)' },
-  workers: { type: 'string', description: 'Worker processes (overrides additional.workerNum)' },
+export const projectArgs = {
   config: { type: 'string', description: 'Config file (default: <root>/config/websockets.ts)' },
   root: { type: 'string', description: 'Project root holding config/ and .env (default: current directory)' },
 } as const;
 
 export const start = defineCommand({
-  meta: { name: 'start', description: 'Start the WebSocket server in the foreground' },
-  args: startArgs,
-  async run({ args }) {
-    const config = await loadConfig({ root: args.root, config: args.config, host: args.host, port: args.port, workers: args.workers });
+  meta: { name: 'start', description: 'Start the WebSocket server (foreground, or -d to detach)' },
+  args: {
+    host: { type: 'string', description: 'Address to bind (overrides WEBSOCKET_HOST / config host)' },
+    port: { type: 'string', description: 'Port to listen on (overrides WEBSOCKET_PORT / config port)' },
+    workers: { type: 'string', description: 'Worker processes (overrides additional.workerNum)' },
+    ...projectArgs,
+    daemon: { type: 'boolean', alias: 'd', description: 'Run in the background: pid file, logs to additional.logFile' },
+    watch: { type: 'boolean', description: 'Reload controllers when project files change' },
+  },
+  async run({ args, rawArgs }) {
+    if (process.env.ODY_WORKER) return runWorker(JSON.parse(process.env.ODY_WORKER) as WorkerSpec);
+    if (process.env.ODY_LOG_FILE) logToFile(process.env.ODY_LOG_FILE);
+    const options = { root: args.root, config: args.config, host: args.host, port: args.port, workers: args.workers };
+    const config = await loadConfig(options);
     setLogLevel(config.additional.logLevel);
-    const running = startServer(config, resolveHooks(config.callbacks));
-    const source = config.configFile ? displayPath(config, config.configFile) : 'built-in default Server';
-    logger.info(`ody listening on ${running.url.href.replace(/\/$/, '')} (pid ${process.pid}, config: ${source})`);
-    const shutdown = async (signal: string) => {
-      logger.info(`${signal} received: closing ${running.server.count()} connections`);
-      await running.stop();
-      logger.info('ody stopped');
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    if (args.daemon && !process.env.ODY_DAEMON) {
+      const { pid, url } = await daemonize(config, ['websocket', 'start', ...rawArgs.filter((a) => a !== 'websocket' && a !== 'start')]);
+      console.log(`ody started in the background (pid ${pid}) on ${url}; logs: ${config.additional.logFile}`);
+      return;
+    }
+    await host(config, options, { watch: args.watch, daemon: Boolean(process.env.ODY_DAEMON) });
   },
 });

@@ -1,14 +1,58 @@
-// Logging through consola, with the PHP package's level names mapped onto consola's numeric levels.
-import { createConsola, type ConsolaInstance } from 'consola';
+// Logging through consola: the PHP package's level names, one line per record (time, level, process, message).
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createConsola, type ConsolaInstance, type LogObject } from 'consola';
+import { formatWithOptions } from 'node:util';
 import type { LogLevel } from '../config/schema';
 
 /** Swoole's order (debug lowest) onto consola's (higher = more verbose). */
 const LEVELS: Record<LogLevel, number> = { debug: 5, trace: 5, info: 3, notice: 2, warning: 1, error: 0 };
+const NAMES: Record<number, string> = { 0: 'error', 1: 'warning', 2: 'notice', 3: 'info', 4: 'debug', 5: 'trace' };
 
-export const logger: ConsolaInstance = createConsola({ level: LEVELS.info, formatOptions: { date: true, colors: false } });
+/** Where lines go: stdout/stderr by default, a file (daemon mode) after logToFile(). */
+let file: { path: string; fd: number } | undefined;
+/** Which process wrote the line: '' alone, 'primary' or 'worker N' with workers. */
+let who = '';
+
+function line(o: LogObject): string {
+  const level = o.type === 'debug' ? 'debug' : (NAMES[o.level] ?? o.type);
+  const text = formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...o.args).replace(/\n/g, '\\n');
+  return `${o.date.toISOString()} ${level}${who ? ` [${who}]` : ''} ${text}\n`;
+}
+
+export const logger: ConsolaInstance = createConsola({
+  level: LEVELS.info,
+  reporters: [
+    {
+      log(o) {
+        const text = line(o);
+        if (file) writeSync(file.fd, text);
+        else if (o.level <= 1) process.stderr.write(text);
+        else process.stdout.write(text);
+      },
+    },
+  ],
+});
 
 export function setLogLevel(level: LogLevel): void {
   logger.level = LEVELS[level];
+}
+
+export function setLogProcess(name: string): void {
+  who = name;
+}
+
+/** Sends every line to `path` (appending; created with its folder). Called again, it reopens: logrotate's SIGUSR2. */
+export function logToFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a');
+  const old = file;
+  file = { path, fd };
+  if (old) closeSync(old.fd);
+}
+
+export function reopenLogFile(): void {
+  if (file) logToFile(file.path);
 }
 
 /** Message of an unknown thrown value, one line, for log records. */

@@ -187,9 +187,9 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   function stop(): Promise<void> {
     stopping ??= (async () => {
       void bun.stop(false); // stop accepting; open sockets and in-flight requests carry on
-      for (const fd of [...server.connections]) server.socket(fd)?.close(1001, 'server shutting down');
+      for (const fd of [...server.localConnections()]) server.socket(fd)?.close(1001, 'server shutting down');
       const deadline = Date.now() + config.additional.shutdownTimeout * 1000;
-      while ((server.count() > 0 || bun.pendingRequests > 0) && Date.now() < deadline) await Bun.sleep(10);
+      while ((server.localCount() > 0 || bun.pendingRequests > 0) && Date.now() < deadline) await Bun.sleep(10);
       await bun.stop(true);
     })();
     return stopping;

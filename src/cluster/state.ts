@@ -1,0 +1,76 @@
+// The pid/state file: who is running (primary and worker pids, start times), where, and its control socket.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { OdyError } from '../errors';
+
+export interface State {
+  pid: number;
+  /** /proc start time of pid, so a recycled pid is not mistaken for ours. */
+  startTime: string;
+  workers: number[];
+  url: string;
+  root: string;
+  configFile: string | null;
+  control: string;
+  startedAt: number;
+  version: string;
+  daemon: boolean;
+}
+
+/** Unix socket the running server answers status/reload on, beside the pid file. */
+export function controlPath(pidFile: string): string {
+  return pidFile.replace(/\.pid$/, '') + '.sock';
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks), or undefined when the process is gone or a zombie. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 on; comm may hold spaces
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  return processStartTime(pid) !== undefined;
+}
+
+export function writeState(pidFile: string, state: State): void {
+  mkdirSync(dirname(pidFile), { recursive: true });
+  const tmp = `${pidFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, pidFile); // readers never see half a file
+}
+
+export function removeState(pidFile: string): void {
+  rmSync(pidFile, { force: true });
+}
+
+export type Found = { kind: 'none' } | { kind: 'stale'; reason: string; state?: State } | { kind: 'running'; state: State };
+
+/** Reads the pid file and checks the process it names is alive and is the one that wrote it. */
+export function findServer(pidFile: string): Found {
+  if (!existsSync(pidFile)) return { kind: 'none' };
+  let state: State;
+  try {
+    state = JSON.parse(readFileSync(pidFile, 'utf8'));
+    if (typeof state.pid !== 'number') throw new Error('no pid');
+  } catch {
+    return { kind: 'stale', reason: `${pidFile} is not an ody state file` };
+  }
+  const startTime = processStartTime(state.pid);
+  if (startTime === undefined) return { kind: 'stale', reason: `pid ${state.pid} in ${pidFile} is not running`, state };
+  if (startTime !== state.startTime) return { kind: 'stale', reason: `pid ${state.pid} in ${pidFile} now belongs to another process`, state };
+  return { kind: 'running', state };
+}
+
+/** The running server, or an OdyError saying none runs (and why the pid file does not count). */
+export function requireServer(pidFile: string): State {
+  const found = findServer(pidFile);
+  if (found.kind === 'running') return found.state;
+  if (found.kind === 'stale') throw new OdyError(`no server running: stale pid file (${found.reason})`, 'E_NOT_RUNNING');
+  throw new OdyError(`no server running (no pid file at ${pidFile})`, 'E_NOT_RUNNING');
+}
