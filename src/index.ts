@@ -21,5 +21,7 @@ export { isUpgrade } from './http/middleware';
 export { rateLimit } from './http/rate-limit';
 export { allowOrigins } from './http/origins';
 export { requestLog } from './http/request-log';
+export { signToken, verifyToken } from './http/token';
+export type { TokenCheck, TokenOptions, TokenPayload } from './http/token';
 export { OdyError } from './errors';
 export { logger } from './log/logger';

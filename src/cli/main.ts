@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
-// The `ody` executable: routes `ody websocket start` (and `websocket:start`) and turns errors into one line.
+// The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, and turns errors into one line.
 import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { didYouMean, OdyError } from '../errors';
 import { registerPackageModule } from './package-module';
 import { start } from './start';
+import { token } from './token';
 
 const websocket = defineCommand({
   meta: { name: 'websocket', description: 'Run and control the WebSocket server' },
@@ -13,7 +14,7 @@ const websocket = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'ody', version: pkg.version, description: 'Bun-native WebSocket application server' },
-  subCommands: { websocket },
+  subCommands: { websocket, token },
 });
 
 /** `websocket:start` is the same as `websocket start`. */
