@@ -22,16 +22,16 @@ function answerProtocol(handshake: Handshake, secret: string): void {
 
 export class Server {
   /**
-   * Accepts the secret key (trusted clients) or a token from signToken() (browsers), as a subprotocol (as the
-   * PHP original), `Authorization: Bearer` or, for tokens, `?token=`; 401 otherwise. A token's payload is put
-   * on the connection as `data.token`.
+   * Accepts the secret key (trusted clients) as a subprotocol (as the PHP original) or `Authorization: Bearer`,
+   * or a token from signToken() (browsers) there or in `?token=`; 401 otherwise. A token's payload is put on
+   * the connection as `data.token`. The raw secret is never taken from the URL: URLs end up in proxy logs.
    */
   static onHandshake(request: Request, handshake: Handshake): void {
     const secret = handshake.server.config.secretKey;
-    let refusal = 'send the secret key or a token as a subprotocol, an Authorization: Bearer header or ?token=';
-    for (const credential of [...handshake.offeredProtocols, bearerToken(request), new URL(request.url).searchParams.get('token')]) {
-      if (!credential) continue;
-      if (safeEqual(credential, secret)) return answerProtocol(handshake, secret);
+    const inHeaders = [...handshake.offeredProtocols, bearerToken(request) ?? ''];
+    if (inHeaders.some((credential) => safeEqual(credential, secret))) return answerProtocol(handshake, secret);
+    let refusal = 'send the secret key or a token as a subprotocol or an Authorization: Bearer header, or a token as ?token=';
+    for (const credential of [...inHeaders, new URL(request.url).searchParams.get('token') ?? '']) {
       if (!credential.includes('.')) continue; // 'ody' and other plain subprotocols are not tokens
       const check = verifyToken(credential, secret);
       if (check.ok) {

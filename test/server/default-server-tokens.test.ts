@@ -69,3 +69,11 @@ test('a token signed with another secret is refused', async () => {
   const res = await fetch(s.http, { headers: { ...HANDSHAKE_HEADERS, 'sec-websocket-protocol': `ody, ${foreign}` } });
   expect([res.status, await res.text()]).toEqual([401, 'Unauthorized: invalid token\n']);
 });
+
+test('the raw secret is not accepted in ?token= (URLs end up in logs): 401', async () => {
+  await using s = builtIn();
+  const res = await fetch(`${s.http}/?token=${SECRET}`, { headers: HANDSHAKE_HEADERS });
+  expect(res.status).toBe(401);
+  using ok = await open(s.ws, { protocols: ['ody', SECRET] });
+  expect(s.server.count()).toBe(1);
+});
