@@ -25,7 +25,7 @@ export interface AdditionalConfig {
   sendPings?: boolean;
   /** Bytes queued for one slow reader before the backpressure policy applies. @default 1048576 (1 MiB) */
   backpressureLimit?: number;
-  /** Close (1008) a socket that exceeds backpressureLimit instead of dropping messages to it. @default false */
+  /** Cut a socket that exceeds backpressureLimit (onClose sees 1006: no close frame gets through a full buffer) instead of dropping messages to it. @default false */
   closeOnBackpressureLimit?: boolean;
   /** Negotiate permessage-deflate compression. @default false (CPU cost usually outweighs it for small messages) */
   perMessageDeflate?: boolean;
