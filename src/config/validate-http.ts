@@ -1,15 +1,70 @@
 // Validation of the HTTP-side config: routes, middleware, security limits and the server API.
 import { parsePattern } from '../http/router';
-import { defaultApi, defaultSecurity, type OdyConfig, type RateLimitConfig, type ResolvedConfig } from './schema';
-import { assertObject, fail, isBool, isInt, isString, rejectUnknown, type Sources } from './validate';
+import { type ApiConfig, defaultApi, defaultSecurity, type OdyConfig, type ResolvedConfig, type SecurityConfig } from './schema';
+import { assertObject, type Check, fail, isBool, isInt, isString, rejectUnknown, type Sources } from './checks';
 
 type HttpConfig = Pick<ResolvedConfig, 'routes' | 'middleware' | 'security' | 'api'>;
+
+/** Checks one value at `key` (failing with a message naming it, or a nested key) and returns it. */
+type Field = (key: string, value: unknown, sources: Sources) => unknown;
+
+const plain = (check: Check): Field => (key, value, sources) => {
+  const problem = check(value);
+  if (problem) fail(key, value, problem, sources);
+  return value;
+};
 
 /** scheme://host[:port] with no path: what browsers send in Origin. */
 const ORIGIN_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
 
+const origins: Field = (key, value, sources) => {
+  if (!Array.isArray(value)) fail(key, value, "expected an array of origins like 'https://app.example.com'", sources);
+  value.forEach((origin, i) => {
+    if (typeof origin !== 'string' || !ORIGIN_PATTERN.test(origin)) fail(`${key}[${i}]`, origin, "expected 'scheme://host[:port]' ('*' wildcards allowed, no path)", sources);
+  });
+  return value;
+};
+
+const rateLimit: Field = (key, value, sources) => {
+  if (value === false) return false;
+  assertObject(key, value, sources);
+  rejectUnknown(key, value, ['limit', 'windowSeconds']);
+  plain(isInt(1, 1_000_000_000))(`${key}.limit`, value.limit, sources);
+  plain(isInt(1, 86_400))(`${key}.windowSeconds`, value.windowSeconds, sources);
+  return { limit: value.limit, windowSeconds: value.windowSeconds };
+};
+
+const isPrefix: Check = (v) => (isString(v) || !/^\/[^\s?#]*[^/\s?#]$/.test(v as string) ? "expected a path like '/_ody' (leading slash, no trailing slash)" : undefined);
+
+const SECURITY_FIELDS: Record<keyof SecurityConfig, Field> = {
+  allowedOrigins: origins,
+  handshakeRateLimit: rateLimit,
+  httpRateLimit: rateLimit,
+  messageRateLimit: rateLimit,
+  trustProxy: plain(isBool),
+};
+
+const API_FIELDS: Record<keyof ApiConfig, Field> = { enabled: plain(isBool), prefix: plain(isPrefix), maxBodySize: plain(isInt(1, 2 ** 31 - 1)) };
+
+/** An object of known fields over defaults: unknown keys refused, each given field checked. */
+function section<T extends object>(name: string, input: unknown, defaults: T, fields: Record<keyof T, Field>, sources: Sources): T {
+  if (input === undefined) return defaults;
+  assertObject(name, input, sources);
+  rejectUnknown(name, input, Object.keys(fields));
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(input)) {
+    if (value !== undefined) out[key] = fields[key as keyof T](`${name}.${key}`, value, sources);
+  }
+  return out as T;
+}
+
 export function resolveHttpConfig(user: OdyConfig, sources: Sources): HttpConfig {
-  return { routes: routes(user.routes, sources), middleware: middleware('middleware', user.middleware, sources), security: security(user.security, sources), api: api(user.api, sources) };
+  return {
+    routes: routes(user.routes, sources),
+    middleware: middleware('middleware', user.middleware, sources),
+    security: section('security', user.security, defaultSecurity(), SECURITY_FIELDS, sources),
+    api: section('api', user.api, defaultApi(), API_FIELDS, sources),
+  };
 }
 
 function isCallbackShape(value: unknown): boolean {
@@ -35,64 +90,8 @@ function routes(input: unknown, sources: Sources): HttpConfig['routes'] {
 function middleware(key: string, input: unknown, sources: Sources): HttpConfig['middleware'] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) fail(key, input, 'expected an array of middleware functions', sources);
-  input.forEach((m, i) => typeof m !== 'function' && fail(`${key}[${i}]`, m, 'expected a function (request, next, ctx) => Response', sources));
+  for (const [i, m] of input.entries()) {
+    if (typeof m !== 'function') fail(`${key}[${i}]`, m, 'expected a function (request, next, ctx) => Response', sources);
+  }
   return input;
-}
-
-function rateLimit(key: string, input: unknown, sources: Sources): RateLimitConfig | false {
-  if (input === false) return false;
-  assertObject(key, input, sources);
-  rejectUnknown(key, input, ['limit', 'windowSeconds']);
-  const problem = isInt(1, 1_000_000_000)(input.limit);
-  if (problem) fail(`${key}.limit`, input.limit, problem, sources);
-  const window = isInt(1, 86_400)(input.windowSeconds);
-  if (window) fail(`${key}.windowSeconds`, input.windowSeconds, window, sources);
-  return { limit: input.limit as number, windowSeconds: input.windowSeconds as number };
-}
-
-function security(input: unknown, sources: Sources): HttpConfig['security'] {
-  const out = defaultSecurity();
-  if (input === undefined) return out;
-  assertObject('security', input, sources);
-  rejectUnknown('security', input, Object.keys(out));
-  if (input.allowedOrigins !== undefined) {
-    const origins = input.allowedOrigins;
-    if (!Array.isArray(origins)) fail('security.allowedOrigins', origins, "expected an array of origins like 'https://app.example.com'", sources);
-    origins.forEach((o, i) => {
-      if (typeof o !== 'string' || !ORIGIN_PATTERN.test(o)) fail(`security.allowedOrigins[${i}]`, o, "expected 'scheme://host[:port]' ('*' wildcards allowed, no path)", sources);
-    });
-    out.allowedOrigins = origins;
-  }
-  for (const key of ['handshakeRateLimit', 'httpRateLimit', 'messageRateLimit'] as const) {
-    if (input[key] !== undefined) out[key] = rateLimit(`security.${key}`, input[key], sources);
-  }
-  if (input.trustProxy !== undefined) {
-    const problem = isBool(input.trustProxy);
-    if (problem) fail('security.trustProxy', input.trustProxy, problem, sources);
-    out.trustProxy = input.trustProxy as boolean;
-  }
-  return out;
-}
-
-function api(input: unknown, sources: Sources): HttpConfig['api'] {
-  const out = defaultApi();
-  if (input === undefined) return out;
-  assertObject('api', input, sources);
-  rejectUnknown('api', input, Object.keys(out));
-  if (input.enabled !== undefined) {
-    const problem = isBool(input.enabled);
-    if (problem) fail('api.enabled', input.enabled, problem, sources);
-    out.enabled = input.enabled as boolean;
-  }
-  if (input.prefix !== undefined) {
-    const prefix = input.prefix;
-    if (isString(prefix) || !/^\/[^\s?#]*[^/\s?#]$/.test(prefix as string)) fail('api.prefix', prefix, "expected a path like '/_ody' (leading slash, no trailing slash)", sources);
-    out.prefix = prefix as string;
-  }
-  if (input.maxBodySize !== undefined) {
-    const problem = isInt(1, 2 ** 31 - 1)(input.maxBodySize);
-    if (problem) fail('api.maxBodySize', input.maxBodySize, problem, sources);
-    out.maxBodySize = input.maxBodySize as number;
-  }
-  return out;
 }
