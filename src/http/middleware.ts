@@ -46,8 +46,11 @@ export function compose(chain: readonly Middleware[], last: (request: Request, c
     const dispatch = async (i: number): Promise<Response> => {
       if (i <= called) throw new Error('next() called more than once in one middleware');
       called = i;
-      const result = i < chain.length ? await chain[i]!(request, () => dispatch(i + 1), ctx) : await last(request, ctx);
-      if (!(result instanceof Response)) throw new TypeError(`middleware must return a Response (e.g. \`return next()\`), got ${typeof result}`);
+      const inChain = i < chain.length;
+      const result = inChain ? await chain[i]!(request, () => dispatch(i + 1), ctx) : await last(request, ctx);
+      if (!(result instanceof Response)) {
+        throw new TypeError(inChain ? `middleware must return a Response (e.g. \`return next()\`), got ${typeof result}` : `expected a Response, got ${typeof result}`);
+      }
       return result;
     };
     return dispatch(0);

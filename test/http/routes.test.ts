@@ -81,3 +81,10 @@ test('a route handler can use the server to reach WebSocket clients', async () =
   const res = await fetch(`${s.http}/announce`, { method: 'POST', body: 'doors open' });
   expect([await res.json(), await a.next()]).toEqual([{ delivered: 1 }, 'doors open']);
 });
+
+test('a route that returns no Response answers 500 and says so in the log', async () => {
+  using logs = captureLogs();
+  await using s = serve({ routes: { 'GET /nothing': (() => undefined) as never } });
+  expect((await fetch(`${s.http}/nothing`)).status).toBe(500);
+  expect(logs.lines).toEqual(["error route 'GET /nothing' failed: TypeError: expected a Response, got undefined"]);
+});
