@@ -1,6 +1,6 @@
 // Public API of @ody/websocket-server: re-exports only.
 export { defineConfig, DEFAULT_SECRET } from './config/schema';
-export type { AdditionalConfig, CallbackSpec, LogLevel, OdyConfig, ResolvedConfig } from './config/schema';
+export type { AdditionalConfig, ApiConfig, CallbackSpec, LogLevel, OdyConfig, RateLimitConfig, ResolvedConfig, RouteSpec, SecurityConfig } from './config/schema';
 export { env } from './config/env';
 export { loadConfig } from './config/load';
 export { ContextManager } from './connections/context';
@@ -16,5 +16,12 @@ export type { ClientInfo, Frame, Hooks, OpenRequest } from './server/types';
 export { resolveHooks } from './server/callbacks';
 export { startServer } from './server/serve';
 export type { RunningServer, ServeOptions } from './server/serve';
+export type { Middleware, Next, RequestContext, RouteHandler } from './http/middleware';
+export { isUpgrade } from './http/middleware';
+export { rateLimit } from './http/rate-limit';
+export { allowOrigins } from './http/origins';
+export { requestLog } from './http/request-log';
+export { signToken, verifyToken } from './http/token';
+export type { TokenCheck, TokenOptions, TokenPayload } from './http/token';
 export { OdyError } from './errors';
 export { logger } from './log/logger';

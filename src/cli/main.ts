@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
-// The `ody` executable: routes `ody websocket start` (and `websocket:start`) and turns errors into one line.
+// The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, and turns errors into one line.
 import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { didYouMean, OdyError } from '../errors';
@@ -8,6 +8,7 @@ import { reload } from './reload';
 import { start } from './start';
 import { status } from './status';
 import { stop } from './stop';
+import { token } from './token';
 
 const websocket = defineCommand({
   meta: { name: 'websocket', description: 'Run and control the WebSocket server' },
@@ -16,7 +17,7 @@ const websocket = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'ody', version: pkg.version, description: 'Bun-native WebSocket application server' },
-  subCommands: { websocket },
+  subCommands: { websocket, token },
 });
 
 /** `websocket:start` is the same as `websocket start`. */

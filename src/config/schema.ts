@@ -1,5 +1,6 @@
 // The config contract: the shape users write in config/websockets.ts, its defaults, and defineConfig().
 import { availableParallelism } from 'node:os';
+import type { Middleware } from '../http/middleware';
 import type { EventName } from '../server/events';
 import type { Hooks } from '../server/types';
 
@@ -24,17 +25,52 @@ export interface AdditionalConfig {
   sendPings?: boolean;
   /** Bytes queued for one slow reader before the backpressure policy applies. @default 1048576 (1 MiB) */
   backpressureLimit?: number;
-  /** Close (1008) a socket that exceeds backpressureLimit instead of dropping messages to it. @default false */
+  /** Cut a socket that exceeds backpressureLimit (onClose sees 1006: no close frame gets through a full buffer) instead of dropping messages to it. @default false */
   closeOnBackpressureLimit?: boolean;
   /** Negotiate permessage-deflate compression. @default false (CPU cost usually outweighs it for small messages) */
   perMessageDeflate?: boolean;
   /** Open WebSockets allowed at once; further handshakes get 503. 0 = unlimited. @default 0 */
   maxConnections?: number;
+  /** Open (and pending) WebSockets allowed per client IP; further handshakes from it get 503. 0 = unlimited. @default 0 */
+  maxConnectionsPerIp?: number;
+  /** Log one line per HTTP request and handshake: method, path (never the query), status, time, client IP. @default false */
+  requestLog?: boolean;
   /** Where `start -d` writes the pid/state file. @default 'storage/ody_websockets.pid' */
   pidFile?: string;
   /** Seconds a graceful stop waits for clients and in-flight requests. @default 10 */
   shutdownTimeout?: number;
 }
+
+/** A token bucket: `limit` requests (or messages) per `windowSeconds`, refilled continuously. */
+export interface RateLimitConfig {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface SecurityConfig {
+  /** Origins allowed to open a WebSocket, e.g. 'https://app.example.com', 'https://*.example.com' ('*' = one DNS label or a port). Empty allows any. @default [] */
+  allowedOrigins?: string[];
+  /** Handshakes per client IP; over it 429. @default false (off) */
+  handshakeRateLimit?: RateLimitConfig | false;
+  /** Plain HTTP requests per client IP; over it 429. @default false (off) */
+  httpRateLimit?: RateLimitConfig | false;
+  /** Messages per connection; a socket over it is closed with 1008. @default false (off) */
+  messageRateLimit?: RateLimitConfig | false;
+  /** Take the client IP from the last X-Forwarded-For entry; only behind a reverse proxy you run. @default false */
+  trustProxy?: boolean;
+}
+
+export interface ApiConfig {
+  /** Serve the server API (broadcast, push, publish, disconnect, connections, topics, stats), guarded by secretKey. @default true */
+  enabled?: boolean;
+  /** Path the API lives under. @default '/_ody' */
+  prefix?: string;
+  /** Largest JSON body accepted, in bytes; bigger gets 413. @default 1048576 (1 MiB) */
+  maxBodySize?: number;
+}
+
+/** A route handler: a function `(request, ctx) => Response` or [Class, 'method'], optionally with its own middleware. */
+export type RouteSpec = CallbackSpec | { handler: CallbackSpec; middleware?: Middleware[] };
 
 export interface OdyConfig {
   /** Address to bind. @default '127.0.0.1' (WEBSOCKET_HOST) */
@@ -51,6 +87,12 @@ export interface OdyConfig {
   callbacks?: Partial<Record<EventName, CallbackSpec>>;
   /** Shared secret for the built-in handshake and HTTP API. @default '123123123' (loopback only) */
   secretKey?: string;
+  /** Plain HTTP routes, 'METHOD /path/:param' -> handler; unmatched requests go to onRequest. @default {} */
+  routes?: Record<string, RouteSpec>;
+  /** Middleware run, in order, for every HTTP request and every handshake. @default [] */
+  middleware?: Middleware[];
+  security?: SecurityConfig;
+  api?: ApiConfig;
   additional?: AdditionalConfig;
 }
 
@@ -62,6 +104,10 @@ export interface ResolvedConfig {
   ssl: { certFile: string; keyFile: string } | null;
   callbacks: Partial<Record<EventName, CallbackSpec>>;
   secretKey: string;
+  routes: Record<string, RouteSpec>;
+  middleware: Middleware[];
+  security: Required<SecurityConfig>;
+  api: Required<ApiConfig>;
   additional: Required<AdditionalConfig>;
   /** Project root (--root, else cwd): relative paths resolve against it. */
   root: string;
@@ -83,9 +129,19 @@ export function defaultAdditional(): Required<AdditionalConfig> {
     closeOnBackpressureLimit: false,
     perMessageDeflate: false,
     maxConnections: 0,
+    maxConnectionsPerIp: 0,
+    requestLog: false,
     pidFile: 'storage/ody_websockets.pid',
     shutdownTimeout: 10,
   };
+}
+
+export function defaultSecurity(): Required<SecurityConfig> {
+  return { allowedOrigins: [], handshakeRateLimit: false, httpRateLimit: false, messageRateLimit: false, trustProxy: false };
+}
+
+export function defaultApi(): Required<ApiConfig> {
+  return { enabled: true, prefix: '/_ody', maxBodySize: 1024 * 1024 };
 }
 
 /** Identity helper: gives config files types and autocompletion. */

@@ -1,23 +1,13 @@
 // Config validation: every key checked, defaults merged, one clear OdyError naming the key and its source.
 import { isAbsolute, resolve } from 'node:path';
-import { didYouMean, OdyError } from '../errors';
 import { EVENT_NAMES } from '../server/events';
-import { envSourceOf } from './env';
+import { assertObject, type Check, fail, isBool, isInt, isOneOf, isString, rejectUnknown, type Sources } from './checks';
+import { resolveHttpConfig } from './validate-http';
 import { defaultAdditional, DEFAULT_SECRET, LOG_LEVELS, type OdyConfig, type ResolvedConfig } from './schema';
 
-const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'additional'] as const;
+export type { Sources } from './checks';
 
-/** Where a value came from when not the config file itself: CLI flags name themselves here. */
-export type Sources = Record<string, string>;
-
-type Check = (value: unknown) => string | undefined; // returns "expected ..." or undefined when fine
-
-const isInt = (min: number, max: number): Check => (v) =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? undefined : `expected a whole number from ${min} to ${max}`;
-const isBool: Check = (v) => (typeof v === 'boolean' ? undefined : 'expected true or false');
-const isString: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'expected a non-empty string');
-const isOneOf = (options: readonly string[]): Check => (v) =>
-  typeof v === 'string' && options.includes(v) ? undefined : `expected one of ${options.map((o) => `'${o}'`).join(', ')}`;
+const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'routes', 'middleware', 'security', 'api', 'additional'] as const;
 
 const ADDITIONAL_CHECKS: Record<string, Check> = {
   workerNum: isInt(1, 256),
@@ -30,35 +20,11 @@ const ADDITIONAL_CHECKS: Record<string, Check> = {
   closeOnBackpressureLimit: isBool,
   perMessageDeflate: isBool,
   maxConnections: isInt(0, 10_000_000),
+  maxConnectionsPerIp: isInt(0, 10_000_000),
+  requestLog: isBool,
   pidFile: isString,
   shutdownTimeout: isInt(0, 3600),
 };
-
-function fail(key: string, value: unknown, expected: string, sources: Sources): never {
-  const source = sources[key] ?? envSourceOf(value);
-  const from = source ? ` (from ${source})` : '';
-  throw new OdyError(`config ${key}: ${expected}, got ${show(value)}${from}`, 'E_CONFIG');
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'number' && Number.isNaN(value)) return 'a value that is not a number';
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-}
-
-function assertObject(key: string, value: unknown, sources: Sources): asserts value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(key, value, 'expected an object', sources);
-}
-
-function rejectUnknown(prefix: string, obj: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) {
-      const name = prefix ? `${prefix}.${key}` : key;
-      throw new OdyError(`config ${name}: unknown key${didYouMean(key, known)}; known keys: ${known.join(', ')}`, 'E_CONFIG');
-    }
-  }
-}
 
 /** Validates a user config (already merged with CLI overrides) and fills in defaults. */
 export function resolveConfig(input: unknown, root: string, configFile: string | null, sources: Sources = {}): ResolvedConfig {
@@ -108,5 +74,6 @@ export function resolveConfig(input: unknown, root: string, configFile: string |
   additional.logFile = inRoot(additional.logFile);
   additional.pidFile = inRoot(additional.pidFile);
 
-  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, additional, root, configFile };
+  const http = resolveHttpConfig(user, sources);
+  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, ...http, additional, root, configFile };
 }

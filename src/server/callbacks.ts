@@ -25,36 +25,36 @@ export function resolveHooks(callbacks: Partial<Record<EventName, CallbackSpec>>
   for (const event of EVENT_NAMES) {
     const spec = callbacks[event];
     if (spec === undefined || spec === null) continue;
-    const key = `callbacks.${event}`;
-    if (typeof spec === 'function') {
-      hooks[event] = spec as never;
-      continue;
-    }
-    if (!Array.isArray(spec) || spec.length !== 2 || typeof spec[1] !== 'string' || spec[0] === null || !['function', 'object'].includes(typeof spec[0])) {
-      throw new OdyError(`config ${key}: expected [Class, 'method'] or a function`, 'E_CALLBACK');
-    }
-    const [target, method] = spec as [object, string];
-    const className = typeof target === 'function' ? target.name || '(anonymous class)' : target.constructor?.name ?? 'object';
-    const own = (target as Record<string, unknown>)[method];
-    if (typeof own === 'function') {
-      hooks[event] = (own as (...a: unknown[]) => unknown).bind(target) as never;
-      continue;
-    }
-    if (typeof target === 'function' && typeof (target.prototype as Record<string, unknown> | undefined)?.[method] === 'function') {
-      let instance = instances.get(target);
-      if (!instance) {
-        try {
-          instance = new (target as new () => object)();
-        } catch (error) {
-          throw new OdyError(`config ${key}: could not create ${className}: ${(error as Error).message}`, 'E_CALLBACK');
-        }
-        instances.set(target, instance);
-      }
-      hooks[event] = ((instance as Record<string, unknown>)[method] as (...a: unknown[]) => unknown).bind(instance) as never;
-      continue;
-    }
-    const candidates = [...methodNames(target), ...(typeof target === 'function' ? methodNames(target.prototype as object) : [])];
-    throw new OdyError(`config ${key}: ${className} has no method '${method}'${didYouMean(method, candidates)}`, 'E_CALLBACK');
+    hooks[event] = resolveCallback(spec, `callbacks.${event}`, instances) as never;
   }
   return hooks;
+}
+
+/**
+ * One spec to a callable: a function as is, [Class, 'method'] bound to the class (static) or to the one
+ * instance of it kept in `instances`. `key` names the config entry in errors, e.g. "callbacks.open".
+ */
+export function resolveCallback(spec: CallbackSpec, key: string, instances: Map<unknown, object>): (...args: never[]) => unknown {
+  if (typeof spec === 'function') return spec;
+  if (!Array.isArray(spec) || spec.length !== 2 || typeof spec[1] !== 'string' || spec[0] === null || !['function', 'object'].includes(typeof spec[0])) {
+    throw new OdyError(`config ${key}: expected [Class, 'method'] or a function`, 'E_CALLBACK');
+  }
+  const [target, method] = spec as [object, string];
+  const className = typeof target === 'function' ? target.name || '(anonymous class)' : target.constructor?.name ?? 'object';
+  const own = (target as Record<string, unknown>)[method];
+  if (typeof own === 'function') return (own as (...a: unknown[]) => unknown).bind(target);
+  if (typeof target === 'function' && typeof (target.prototype as Record<string, unknown> | undefined)?.[method] === 'function') {
+    let instance = instances.get(target);
+    if (!instance) {
+      try {
+        instance = new (target as new () => object)();
+      } catch (error) {
+        throw new OdyError(`config ${key}: could not create ${className}: ${(error as Error).message}`, 'E_CALLBACK');
+      }
+      instances.set(target, instance);
+    }
+    return ((instance as Record<string, unknown>)[method] as (...a: unknown[]) => unknown).bind(instance);
+  }
+  const candidates = [...methodNames(target), ...(typeof target === 'function' ? methodNames(target.prototype as object) : [])];
+  throw new OdyError(`config ${key}: ${className} has no method '${method}'${didYouMean(method, candidates)}`, 'E_CALLBACK');
 }

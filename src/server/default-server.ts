@@ -1,6 +1,7 @@
 // The built-in Server callbacks: secret-key handshake, a chat-room relay, HTTP broadcast, demo page, health.
 import { ContextManager } from '../connections/context';
 import { bearerToken, hasApiKey, safeEqual } from '../http/auth';
+import { verifyToken } from '../http/token';
 import { logger } from '../log/logger';
 import { demoPage } from './demo-page';
 import type { Handshake } from './handshake';
@@ -12,24 +13,34 @@ export const APP_PROTOCOL = 'ody';
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
+/** Clients that offered protocols need one back; prefer 'ody' so the secret is never echoed. */
+function answerProtocol(handshake: Handshake, secret: string): void {
+  const offered = handshake.offeredProtocols;
+  const chosen = offered.includes(APP_PROTOCOL) ? APP_PROTOCOL : offered.find((p) => !safeEqual(p, secret)) ?? offered[0];
+  if (chosen) handshake.setProtocol(chosen);
+}
+
 export class Server {
-  /** Accepts the secret key as a subprotocol (as the PHP original) or as `Authorization: Bearer`; 401 otherwise. */
+  /**
+   * Accepts the secret key (trusted clients) as a subprotocol (as the PHP original) or `Authorization: Bearer`,
+   * or a token from signToken() (browsers) there or in `?token=`; 401 otherwise. A token's payload is put on
+   * the connection as `data.token`. The raw secret is never taken from the URL: URLs end up in proxy logs.
+   */
   static onHandshake(request: Request, handshake: Handshake): void {
     const secret = handshake.server.config.secretKey;
-    const offered = handshake.offeredProtocols;
-    let authorized = false;
-    for (const protocol of offered) if (safeEqual(protocol, secret)) authorized = true;
-    if (!authorized) {
-      const bearer = bearerToken(request);
-      authorized = bearer !== undefined && safeEqual(bearer, secret);
+    const inHeaders = [...handshake.offeredProtocols, bearerToken(request) ?? ''];
+    if (inHeaders.some((credential) => safeEqual(credential, secret))) return answerProtocol(handshake, secret);
+    let refusal = 'send the secret key or a token as a subprotocol or an Authorization: Bearer header, or a token as ?token=';
+    for (const credential of [...inHeaders, new URL(request.url).searchParams.get('token') ?? '']) {
+      if (!credential.includes('.')) continue; // 'ody' and other plain subprotocols are not tokens
+      const check = verifyToken(credential, secret);
+      if (check.ok) {
+        handshake.data.token = check.payload;
+        return answerProtocol(handshake, secret);
+      }
+      refusal = check.reason === 'expired' ? 'token expired' : 'invalid token';
     }
-    if (!authorized) {
-      handshake.reject(401, 'Unauthorized: send the secret key as a subprotocol or an Authorization: Bearer header\n', { 'www-authenticate': 'Bearer' });
-      return;
-    }
-    // Clients that offered protocols need one back; prefer 'ody' so the secret is not echoed.
-    const chosen = offered.includes(APP_PROTOCOL) ? APP_PROTOCOL : offered.find((p) => !safeEqual(p, secret)) ?? offered[0];
-    if (chosen) handshake.setProtocol(chosen);
+    handshake.reject(401, `Unauthorized: ${refusal}\n`, { 'www-authenticate': 'Bearer' });
   }
 
   static onOpen(server: WsServer, request: OpenRequest): void {

@@ -23,7 +23,7 @@ export function demoPage(): string {
 <h1>ody chat demo</h1>
 <p>Messages you send are relayed to every other client connected to this server.</p>
 <form id="connect">
-  <input id="key" type="password" placeholder="secret key (WEBSOCKET_SECRET_KEY)" autocomplete="off" aria-label="secret key">
+  <input id="key" type="password" placeholder="token (ody token) or secret key" autocomplete="off" aria-label="token or secret key">
   <button id="connect-btn">Connect</button>
 </form>
 <p id="status">Not connected.</p>
@@ -41,7 +41,7 @@ export function demoPage(): string {
     e.preventDefault();
     if (socket) socket.close();
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/';
-    // 'ody' is offered first so the server answers with it and never echoes the key.
+    // 'ody' is offered first so the server answers with it and never echoes the key or token.
     socket = new WebSocket(url, ['ody', $('key').value]);
     $('status').textContent = 'Connecting…';
     socket.onopen = () => { $('status').textContent = 'Connected.'; connected(true); line('connected', 'sys'); };

@@ -4,6 +4,7 @@ import type { Server } from 'bun';
 import type { ResolvedConfig } from '../config/schema';
 import { ContextManager } from '../connections/context';
 import { OdyError } from '../errors';
+import { createPipeline } from '../http/pipeline';
 import { describeError, logger } from '../log/logger';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
@@ -38,6 +39,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   const server = new WsServer(config, options.worker ?? 0, options.fdStart ?? 1, options.fdStep ?? 1);
   const running: RunningServer = { server, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
   const max = config.additional.maxConnections;
+  const pipeline = createPipeline(config, server);
 
   function report(event: EventName, where: string, error: unknown): void {
     server.counters.callbackErrors++;
@@ -65,6 +67,12 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
     const shake = new Handshake(fd, req, server);
+    return pipeline.handshake(req, bun.requestIP(req)?.address ?? '', shake, () => accept(req, bun, shake), () => disconnected(fd));
+  }
+
+  /** onHandshake, then the upgrade (undefined when it happened); a refusal fires onDisconnect. */
+  async function accept(req: Request, bun: Server<ConnData>, shake: Handshake): Promise<Response | undefined> {
+    const fd = shake.fd;
     const hook = running.hooks.handshake;
     if (hook) {
       server.beginHandshake(fd);
@@ -123,7 +131,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       tls,
       fetch(req, bunServer) {
         if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
-        return request(req);
+        return pipeline.http(req, bunServer.requestIP(req)?.address ?? '', request);
       },
       error(error) {
         logger.error(`HTTP handler failed: ${describeError(error)}`);
@@ -152,6 +160,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         },
         message(ws: Socket, message: string | Buffer) {
           server.counters.messagesIn++;
+          if (!pipeline.message(ws)) return;
           const hook = running.hooks.message;
           if (!hook) return;
           const fd = ws.data.fd;
@@ -165,6 +174,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         close(ws: Socket, code: number, reason: string) {
           const fd = ws.data.fd;
           server.closed(fd);
+          pipeline.closed(fd);
           const hook = running.hooks.close;
           if (!hook) return;
           try {

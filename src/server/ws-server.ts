@@ -224,6 +224,7 @@ export class WsServer {
     const ws = this.#sockets.get(fd);
     if (!ws) return this.link?.subscribe(fd, checkTopic(topic)) ?? false;
     ws.subscribe(checkTopic(topic));
+    this.#noteTopic(topic);
     this.link?.subscribed(topic);
     return true;
   }
@@ -279,6 +280,29 @@ export class WsServer {
       ...this.counters,
       rssBytes: process.memoryUsage.rss(),
     };
+  }
+
+  // -- topic bookkeeping: Bun counts a topic's subscribers but cannot list topics, so the names are kept here --
+  readonly #topicNames = new Set<string>();
+  #pruneTopicsAt = 64;
+
+  /** Topics with at least one subscriber, and how many each has. */
+  topics(): { topic: string; subscribers: number }[] {
+    const out: { topic: string; subscribers: number }[] = [];
+    for (const topic of this.#topicNames) {
+      const subscribers = this.bun.subscriberCount(topic);
+      if (subscribers > 0) out.push({ topic, subscribers });
+      else this.#topicNames.delete(topic); // everyone left (or closed): Bun already forgot it
+    }
+    return out;
+  }
+
+  /** Sockets leave topics silently when they close, so names are pruned whenever the set has doubled: amortized O(1). */
+  #noteTopic(topic: string): void {
+    this.#topicNames.add(topic);
+    if (this.#topicNames.size < this.#pruneTopicsAt) return;
+    this.topics();
+    this.#pruneTopicsAt = Math.max(64, this.#topicNames.size * 2);
   }
 }
 

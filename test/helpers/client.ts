@@ -21,7 +21,12 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** Use the npm `ws` package instead of Bun's WebSocket. */
   lib?: 'bun' | 'ws';
+  /** PEM certificate to trust for wss:// (with lib 'ws'). */
+  ca?: string;
 }
+
+/** Headers of a valid upgrade request, for fetch() when a test wants the HTTP answer to a handshake. */
+export const HANDSHAKE_HEADERS = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' };
 
 export function connect(url: string, options: ClientOptions = {}): TestClient {
   const messages: Received[] = [];
@@ -35,7 +40,7 @@ export function connect(url: string, options: ClientOptions = {}): TestClient {
   };
   let socket: { send(d: string | Uint8Array): void; close(c?: number, r?: string): void; protocol: string };
   if (options.lib === 'ws') {
-    const ws = new WsClient(url, options.protocols ?? [], { headers: options.headers });
+    const ws = new WsClient(url, options.protocols ?? [], { headers: options.headers, ca: options.ca });
     ws.on('open', () => opened.resolve());
     ws.on('message', (data, isBinary) => onMessage(isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString('utf8')));
     ws.on('close', (code, reason) => closed.resolve({ code, reason: reason.toString() }));

@@ -126,3 +126,17 @@ test('maxConnections answers 503 once full, and onDisconnect fires for the refus
   expect(res.status).toBe(503);
   expect(refused).toEqual([3]);
 });
+
+test('topics() lists each topic with its subscriber count; left and closed subscribers drop out', async () => {
+  await using s = serve();
+  const [, b] = await three(s.ws);
+  s.server.subscribe(1, 'news');
+  s.server.subscribe(2, 'news');
+  s.server.subscribe(2, 'sport');
+  s.server.subscribe(3, 'weather');
+  s.server.unsubscribe(3, 'weather');
+  expect(s.server.topics()).toEqual([{ topic: 'news', subscribers: 2 }, { topic: 'sport', subscribers: 1 }]);
+  b!.close();
+  await until(() => s.server.count() === 2, 'close seen');
+  expect(s.server.topics()).toEqual([{ topic: 'news', subscribers: 1 }]);
+});

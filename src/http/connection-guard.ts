@@ -1,0 +1,53 @@
+// Limits that last as long as a connection: open sockets per client IP (503) and messages per socket (close 1008).
+import type { RateLimitConfig } from '../config/schema';
+import type { Socket } from '../server/ws-server';
+import type { Middleware } from './middleware';
+import { RateLimiter } from './rate-limit';
+
+export class ConnectionGuard {
+  readonly #perIp = new Map<string, number>();
+  /** fd -> the IP its slot was counted under, from admission until the connection ends. */
+  readonly #slots = new Map<number, string>();
+  readonly #messages: RateLimiter<number> | null;
+
+  constructor(
+    readonly maxPerIp: number,
+    messageRateLimit: RateLimitConfig | false,
+  ) {
+    this.#messages = messageRateLimit ? new RateLimiter<number>(messageRateLimit.limit, messageRateLimit.windowSeconds) : null;
+  }
+
+  /**
+   * Handshake middleware: 503 when the client IP already holds maxPerIp connections (pending ones count,
+   * so a burst of slow handshakes cannot slip past). The slot is held until closed(fd).
+   */
+  perIpLimit(): Middleware {
+    return (request, next, ctx) => {
+      const fd = ctx.handshake?.fd;
+      if (fd === undefined) return next();
+      const held = this.#perIp.get(ctx.ip) ?? 0;
+      if (held >= this.maxPerIp) return new Response('Too many connections from your address\n', { status: 503, headers: { 'retry-after': '5' } });
+      this.#perIp.set(ctx.ip, held + 1);
+      this.#slots.set(fd, ctx.ip);
+      return next();
+    };
+  }
+
+  /** False, after closing the socket with 1008, once it sends faster than messageRateLimit allows. */
+  allowMessage(ws: Socket): boolean {
+    if (!this.#messages || this.#messages.take(ws.data.fd)) return true;
+    ws.close(1008, 'message rate limit exceeded');
+    return false;
+  }
+
+  /** The connection (or handshake) `fd` ended: free its IP slot and its message bucket. Safe to call twice. */
+  closed(fd: number): void {
+    this.#messages?.forget(fd);
+    const ip = this.#slots.get(fd);
+    if (ip === undefined) return;
+    this.#slots.delete(fd);
+    const left = (this.#perIp.get(ip) ?? 1) - 1;
+    if (left > 0) this.#perIp.set(ip, left);
+    else this.#perIp.delete(ip);
+  }
+}

@@ -1,0 +1,117 @@
+// What stands in front of the callbacks: built-in guards, global and route middleware, routes and the server API.
+import type { ResolvedConfig, RouteSpec } from '../config/schema';
+import { describeError, logger } from '../log/logger';
+import { resolveCallback } from '../server/callbacks';
+import type { Handshake } from '../server/handshake';
+import type { Socket, WsServer } from '../server/ws-server';
+import { apiRoutes } from './api';
+import { ConnectionGuard } from './connection-guard';
+import { compose, isUpgrade, type Middleware, type RequestContext, type RouteHandler, upgradeMarker } from './middleware';
+import { allowOrigins } from './origins';
+import { rateLimit } from './rate-limit';
+import { requestLog } from './request-log';
+import { Router } from './router';
+
+export interface Pipeline {
+  /** A plain request: the matching route, else `fallback` (onRequest), inside the middleware. */
+  http(request: Request, peer: string, fallback: (request: Request) => Promise<Response>): Promise<Response>;
+  /**
+   * A handshake: the middleware around `accept` (onHandshake, then the upgrade; undefined = upgraded).
+   * `disconnected` fires when a middleware refused before `accept` ran (accept fires it for its own refusals).
+   */
+  handshake(request: Request, peer: string, shake: Handshake, accept: () => Promise<Response | undefined>, disconnected: () => void): Promise<Response | undefined>;
+  /** False when the message must be ignored: its socket went over messageRateLimit and is being closed. */
+  message(ws: Socket): boolean;
+  /** An established connection ended. */
+  closed(fd: number): void;
+}
+
+interface Target {
+  chain: Middleware[];
+  handler: RouteHandler;
+}
+
+export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeline {
+  const { security, additional } = config;
+  const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit);
+  const logged = additional.requestLog ? [requestLog()] : [];
+  const handshakeChain: Middleware[] = [
+    ...logged,
+    ...(security.handshakeRateLimit ? [rateLimit(security.handshakeRateLimit)] : []),
+    ...(security.allowedOrigins.length > 0 ? [allowOrigins(security.allowedOrigins)] : []),
+    ...(additional.maxConnectionsPerIp > 0 ? [guard.perIpLimit()] : []),
+    ...config.middleware,
+  ];
+  const httpChain: Middleware[] = [...logged, ...(security.httpRateLimit ? [rateLimit(security.httpRateLimit)] : []), ...config.middleware];
+
+  // User routes first, so an app can take over any path; the API after them.
+  const router = new Router<Target>();
+  const instances = new Map<unknown, object>();
+  for (const [pattern, spec] of Object.entries(config.routes)) {
+    const { handler, middleware = [] } = routeParts(spec);
+    router.add(pattern, { chain: [...httpChain, ...middleware], handler: resolveCallback(handler, `routes['${pattern}']`, instances) as RouteHandler });
+  }
+  if (config.api.enabled) for (const [pattern, handler, middleware] of apiRoutes(config)) router.add(pattern, { chain: [...httpChain, ...middleware], handler });
+
+  function failed(where: string, error: unknown): Response {
+    server.counters.callbackErrors++;
+    logger.error(`${where} failed: ${describeError(error)}`);
+    return new Response('Internal Server Error\n', { status: 500 });
+  }
+
+  const clientIp = (request: Request, peer: string): string => {
+    if (!security.trustProxy) return peer;
+    const hops = request.headers.get('x-forwarded-for')?.split(',');
+    return hops?.[hops.length - 1]?.trim() || peer; // the last hop is the one our own proxy added
+  };
+
+  return {
+    async http(request, peer, fallback) {
+      // Only WebSocket clients send this key: a handshake that lost its Upgrade header is malformed, not a page view.
+      if (request.headers.has('sec-websocket-key')) return new Response('Bad WebSocket handshake: missing Upgrade: websocket\n', { status: 400 });
+      const { pathname } = new URL(request.url);
+      const hit = router.match(request.method, pathname);
+      const ctx: RequestContext = { kind: 'http', ip: clientIp(request, peer), server, params: hit?.params ?? {}, route: hit?.route.pattern ?? null, handshake: null };
+      const target = hit?.route.target;
+      try {
+        return await compose(target?.chain ?? httpChain, target ? async (r, c) => target.handler(r, c) : fallback)(request, ctx);
+      } catch (error) {
+        return failed(hit ? `route '${hit.route.pattern}'` : `middleware (${request.method} ${pathname})`, error);
+      }
+    },
+
+    async handshake(request, peer, shake, accept, disconnected) {
+      const ctx: RequestContext = { kind: 'handshake', ip: clientIp(request, peer), server, params: {}, route: null, handshake: shake };
+      let answered = false;
+      let upgraded = false;
+      let response: Response;
+      server.beginHandshake(shake.fd); // counted as pending (maxConnections, exist) while middleware runs
+      try {
+        response = await compose(handshakeChain, async () => {
+          const result = await accept();
+          answered = true;
+          upgraded = result === undefined;
+          return result ?? upgradeMarker();
+        })(request, ctx);
+      } catch (error) {
+        response = failed(`handshake middleware (fd ${shake.fd})`, error);
+      } finally {
+        server.endHandshake(shake.fd);
+      }
+      if (upgraded) {
+        if (!isUpgrade(response)) logger.warn(`a middleware answered ${response.status} after the handshake of fd ${shake.fd} was accepted; the WebSocket is open`);
+        return undefined;
+      }
+      guard.closed(shake.fd);
+      if (!answered) disconnected();
+      return isUpgrade(response) ? failed(`handshake middleware (fd ${shake.fd})`, new Error('answered 101 without next(): only next() can upgrade')) : response;
+    },
+
+    message: (ws) => guard.allowMessage(ws),
+    closed: (fd) => guard.closed(fd),
+  };
+}
+
+function routeParts(spec: RouteSpec): { handler: Exclude<RouteSpec, { handler: unknown }>; middleware?: Middleware[] } {
+  return typeof spec === 'object' && !Array.isArray(spec) && 'handler' in spec ? spec : { handler: spec as Exclude<RouteSpec, { handler: unknown }> };
+}
