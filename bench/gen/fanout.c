@@ -1,0 +1,136 @@
+/* wsgen fan-out and handshake modes: one publisher to many subscribers, and connect/close cycles. */
+#include "modes.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static Conn *pub;
+static long nsubs, probed, delivered, completed, inflight, sent;
+static int *per_msg;
+
+/* Layout: 'M' seq(8 hex) ':' publish-time(16 hex) ':' filler derived from seq. */
+static void fan_payload(char *p, unsigned seq, uint64_t ts) {
+  p[0] = 'M';
+  put_hex(p + 1, seq, 8);
+  p[9] = ':';
+  put_hex(p + 10, ts, 16);
+  p[26] = ':';
+  for (int i = 27; i < o.size; i++) p[i] = (char)('A' + (seq + (unsigned)i) % 26);
+}
+
+static void fan_frame(Conn *c, int op, const char *d, size_t len) {
+  if (c == pub) { error_note("publisher received a frame", c->id); return; }
+  if (len >= 1 && d[0] == 'P') {
+    if (!c->flag) { c->flag = 1; probed++; }
+    return;
+  }
+  char want[4096];
+  if (op != 1 || len != (size_t)o.size || d[0] != 'M') { error_note("bad fan-out payload", c->id); return; }
+  unsigned seq = (unsigned)get_hex(d + 1, 8);
+  uint64_t ts = get_hex(d + 10, 16);
+  fan_payload(want, seq, ts);
+  if (memcmp(d, want, len) != 0 || seq >= (unsigned)(o.msgs + (o.warm > 0 ? o.warm : o.msgs))) { error_note("bad fan-out payload", c->id); return; }
+  if (seq != c->rseq) error_note("fan-out delivery lost or reordered", c->id);
+  c->rseq = seq + 1;
+  hist_add(g_now - ts);
+  delivered++;
+  if (++per_msg[seq] == nsubs) { completed++; inflight--; }
+}
+
+/* Publishes seq [from,to) keeping `window` messages not yet delivered to every subscriber;
+   bounded by --duration and by 5 s without progress (a dropped delivery would stall it). */
+static void publish_range(long from, long to, char *p) {
+  uint64_t deadline = g_now + (uint64_t)(o.duration * 1e6), last_progress = g_now;
+  long last_delivered = delivered;
+  sent = from;
+  while (completed < to && pub->state == ST_OPEN && g_now < deadline) {
+    /* Publishes go out `batch` at a time in one write, so every server sees the same arrivals
+       (and may coalesce a batch per subscriber); window/batch batches stay queued at the server. */
+    while (inflight + o.batch <= o.window && sent < to) {
+      for (int k = 0; k < o.batch && sent < to; k++) {
+        fan_payload(p, (unsigned)sent++, now_us());
+        ws_send(pub, 1, p, (size_t)o.size);
+        inflight++;
+      }
+    }
+    conn_flush(pub);
+    loop_once(5);
+    if (delivered != last_delivered) { last_delivered = delivered; last_progress = g_now; }
+    else if (g_now - last_progress > 5000000) break;
+  }
+}
+
+int mode_fanout(void) {
+  Snap a, b;
+  int n = o.conns + 1;
+  conns = calloc((size_t)n, sizeof *conns);
+  per_msg = calloc((size_t)(o.msgs + (o.warm > 0 ? o.warm : o.msgs)), sizeof *per_msg);
+  for (int i = 0; i < n; i++) { conns[i].id = i; conns[i].fd = -1; conns[i].path = "/sub"; }
+  pub = &conns[o.conns];
+  pub->path = "/pub";
+  on_frame = fan_frame;
+  connect_range(0, n, 256, 60);
+  for (int i = 0; i < o.conns; i++) nsubs += conns[i].state == ST_OPEN;
+  char p[4096];
+  memset(p, 'P', sizeof p);
+  /* Probes until every subscriber has seen one: the subscription is live before timing starts. */
+  uint64_t deadline = g_now + 15000000, next_probe = 0;
+  while (pub->state == ST_OPEN && probed < nsubs && g_now < deadline) {
+    if (g_now >= next_probe) { ws_send(pub, 1, p, (size_t)o.size); conn_flush(pub); next_probe = g_now + 100000; }
+    loop_once(5);
+  }
+  if (probed < nsubs) error_note("some subscribers never received a probe", -1);
+  /* A short unmeasured burst first, so JIT warm-up is not billed to the measured messages. */
+  int warm = o.warm >= 0 ? o.warm : o.msgs / 10;
+  publish_range(0, warm, p);
+  snap(&a);
+  hist_reset();
+  long before = delivered;
+  publish_range(warm, warm + o.msgs, p);
+  snap(&b);
+  delivered -= before;
+  long missing = (long)o.msgs * nsubs - delivered;
+  if (missing > 0) { error_note("fan-out deliveries missing", -1); st.errors += missing - 1; }
+  close_conns(0, n, 3);
+  report_begin(&a, &b, delivered);
+  printf(",\"subs\":%ld,\"msgs\":%d,\"window\":%d,\"batch\":%d,\"missing\":%ld,\"p50_us\":%ld,\"p99_us\":%ld}\n", nsubs, o.msgs,
+         o.window, o.batch, missing, hist_pct(0.50), hist_pct(0.99));
+  return 0;
+}
+
+static int hs_measuring;
+static long hs_done;
+
+static void hs_open(Conn *c) { ws_send_close(c); }
+static void hs_frame(Conn *c, int op, const char *d, size_t len) { (void)op; (void)d; (void)len; (void)c; }
+/* Restarts are deferred to the main loop so a slot is never reused inside its own event. */
+static void hs_closed(Conn *c, int clean) {
+  if (clean && hs_measuring) hs_done++;
+  c->flag = 1;
+}
+
+int mode_handshake(void) {
+  Snap a, b;
+  conns = calloc((size_t)o.conc, sizeof *conns);
+  for (int i = 0; i < o.conc; i++) { conns[i].id = i; conns[i].fd = -1; conns[i].path = "/echo"; conns[i].flag = 1; }
+  on_open = hs_open;
+  on_frame = hs_frame;
+  on_closed = hs_closed;
+  uint64_t start = now_us(), measure_at = start + (uint64_t)(o.warmup * 1e6);
+  uint64_t end = measure_at + (uint64_t)(o.duration * 1e6);
+  while (g_now < end && hs_done < o.max && st.errors < 1000) {
+    if (!hs_measuring && g_now >= measure_at) { snap(&a); hs_measuring = 1; }
+    for (int i = 0; i < o.conc; i++)
+      if (conns[i].flag) { conns[i].flag = 0; conn_start(&conns[i]); }
+    loop_once(5);
+  }
+  if (!hs_measuring) snap(&a);
+  hs_measuring = 0;
+  snap(&b);
+  uint64_t deadline = g_now + 2000000;
+  while ((st.open > 0 || st.pending > 0) && g_now < deadline) loop_once(5);
+  for (int i = 0; i < o.conc; i++) conn_close(&conns[i]);
+  report_begin(&a, &b, hs_done);
+  printf(",\"conc\":%d,\"closed_with_frame\":%ld,\"closed_by_eof\":%ld}\n", o.conc, st.closed_ok, st.closed_eof);
+  return 0;
+}

@@ -1,0 +1,87 @@
+// Gets ody ready for the bench: the compiled dist/ody binary and a throwaway app root using ody's public config API.
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dir, '..', '..');
+export const ODY_BIN = join(ROOT, 'dist', 'ody');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function build(log: (msg: string) => void, outfile?: string): string | Error {
+  const target = outfile ?? ODY_BIN;
+  log(`building ${outfile ? target : 'dist/ody'} with \`bun build.ts\` …`);
+  const args = outfile ? ['build.ts', '--outfile', outfile] : ['build.ts'];
+  const built = Bun.spawnSync([process.execPath, ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  if (built.exitCode !== 0 || !existsSync(target)) {
+    const why = (built.stderr.toString() || built.stdout.toString()).trim().split('\n')[0] ?? '';
+    return new Error(`bun build.ts failed (exit ${built.exitCode}): ${why}`);
+  }
+  return target;
+}
+
+/**
+ * The ody binary to measure: dist/ody, built with `bun build.ts` when missing. With rebuild, a
+ * fresh build of the current src/ goes to the temp dir instead, leaving dist/ alone.
+ */
+export function ensureOdyBinary(log: (msg: string) => void, rebuild: boolean, tmp: string): string | Error {
+  if (!existsSync(join(ROOT, 'build.ts')) && (rebuild || !existsSync(ODY_BIN))) return new Error('no build.ts to build ody with');
+  if (rebuild) return build(log, join(tmp, 'ody'));
+  if (!existsSync(ODY_BIN)) return build(log);
+  // Measuring a binary older than the source would report on code that no longer exists.
+  if (existsSync(join(ROOT, 'src')) && newestMtime(join(ROOT, 'src')) > statSync(ODY_BIN).mtimeMs) {
+    log('warning: dist/ody is older than src/; its numbers are for that older build (--rebuild measures the current src)');
+  }
+  return ODY_BIN;
+}
+
+// Each server process serves one scenario only, so an fd can never move between the
+// publisher role and another role within a process: no close hook is needed to forget it.
+const CONTROLLER = `import type { Frame, OpenRequest, WsServer } from '@ody/websocket-server';
+
+// Same paths as the raw Bun and ws peers, so one load generator drives all three servers.
+const publishers = new Set<number>();
+
+export class BenchController {
+  onOpen(server: WsServer, req: OpenRequest) {
+    const path = new URL(req.url, 'http://127.0.0.1').pathname;
+    if (path === '/sub') server.subscribe(req.fd, 'bench');
+    else if (path === '/pub') publishers.add(req.fd);
+  }
+
+  onMessage(server: WsServer, frame: Frame) {
+    if (publishers.has(frame.fd)) server.publish('bench', frame.data);
+    else server.push(frame.fd, frame.data);
+  }
+}
+`;
+
+const config = (workers: number) => `import { defineConfig, Event } from '@ody/websocket-server';
+import { BenchController } from '../BenchController';
+
+export default defineConfig({
+  host: '127.0.0.1',
+  port: 9502, // the bench passes --port
+  callbacks: {
+    [Event.ON_OPEN]: [BenchController, 'onOpen'],
+    [Event.ON_MESSAGE]: [BenchController, 'onMessage'],
+  },
+  additional: { workerNum: ${workers}, logLevel: 'error', maxPayloadLength: 1048576 },
+});
+`;
+
+/** Writes <tmp>/ody-app-<n>w with config/websockets.ts and BenchController.ts; returns its path. */
+export function odyApp(tmp: string, workers: number): string {
+  const dir = join(tmp, `ody-app-${workers}w`);
+  if (existsSync(join(dir, 'config', 'websockets.ts'))) return dir;
+  mkdirSync(join(dir, 'config'), { recursive: true });
+  writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
+  writeFileSync(join(dir, 'config', 'websockets.ts'), config(workers));
+  return dir;
+}

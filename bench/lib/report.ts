@@ -1,0 +1,165 @@
+// Reduces the rounds to medians, ratios and target verdicts, and renders the stdout table.
+import type { GenResult } from './gen';
+import { type Kind, KINDS } from './servers';
+import { LOWER_IS_BETTER, METRIC_LABELS, type Metrics, type Scenario, type ScenarioId } from './scenarios';
+
+export type Run = { round: number; metrics?: Metrics; errors: number; firstError: string; failure?: string; procs?: number; raw?: GenResult };
+export type Cell = { runs: Run[]; median: Metrics; failure?: string };
+export type Results = Partial<Record<ScenarioId, Partial<Record<Kind, Cell>>>>;
+
+export type Target = {
+  label: string;
+  scenario: ScenarioId;
+  metric: string;
+  vs: Kind | 'self'; // 'self': ody against its own 1-worker baseline
+  op: '<=' | '>=';
+  limit: number;
+};
+
+export const TARGETS: Target[] = [
+  { label: 'echo CPU/msg, ody/bun', scenario: 'echo', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.25 },
+  { label: 'fan-out CPU/delivery, ody/bun', scenario: 'fanout', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.1 },
+  { label: 'idle RSS/conn, ody/bun', scenario: 'idle', metric: 'kb_per_conn', vs: 'bun', op: '<=', limit: 1.5 },
+  { label: 'handshakes/s, ody/bun', scenario: 'handshake', metric: 'rate', vs: 'bun', op: '>=', limit: 0.8 },
+  { label: '2-worker echo msgs/s, ody 2w/1w', scenario: 'echo2w', metric: 'scaling', vs: 'self', op: '>=', limit: 1.6 },
+];
+
+export type Verdict = Target & { value: number | null; reference: number | null; pass: boolean | null };
+
+export function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function summarize(cell: Cell): void {
+  const ok = cell.runs.filter((r) => r.metrics);
+  const keys = new Set(ok.flatMap((r) => Object.keys(r.metrics!)));
+  cell.median = {};
+  for (const k of keys) {
+    const vals = ok.map((r) => r.metrics![k]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    cell.median[k] = median(vals);
+  }
+  if (ok.length === 0) cell.failure = cell.runs.find((r) => r.failure)?.failure ?? 'no result';
+}
+
+/** Adds median.scaling to multi-worker cells: their rate over the same server's 1-worker rate. */
+export function addScaling(results: Results, scenarios: Scenario[]): void {
+  for (const s of scenarios) {
+    if (!s.baseline) continue;
+    for (const kind of KINDS) {
+      const cell = results[s.id]?.[kind];
+      const base = results[s.baseline]?.[kind]?.median.rate;
+      if (cell && !cell.failure) cell.median.scaling = base && cell.median.rate ? cell.median.rate / base : null;
+    }
+  }
+}
+
+export function ratio(results: Results, id: ScenarioId, metric: string, a: Kind, b: Kind): number | null {
+  const x = results[id]?.[a]?.median[metric];
+  const y = results[id]?.[b]?.median[metric];
+  return typeof x === 'number' && typeof y === 'number' && y !== 0 ? x / y : null;
+}
+
+export function verdicts(results: Results): Verdict[] {
+  return TARGETS.map((t) => {
+    const value = t.vs === 'self' ? (results[t.scenario]?.ody?.median.scaling ?? null) : ratio(results, t.scenario, t.metric, 'ody', t.vs);
+    // What the same figure is for a peer, to judge the target against this machine's ceiling.
+    const reference = t.vs === 'self' ? (results[t.scenario]?.bun?.median.scaling ?? null) : ratio(results, t.scenario, t.metric, 'ody', 'ws');
+    const pass = value === null ? null : t.op === '<=' ? value <= t.limit : value >= t.limit;
+    return { ...t, value, reference, pass };
+  });
+}
+
+/**
+ * The most a W-worker run can gain on this machine when the generator shares the cores:
+ * throughput <= min(W/s, cores/(s+g)) against a 1-worker run of min(1/s, 1/g), where s and g
+ * are server and generator CPU per unit from the 1-worker run.
+ */
+export function ceiling(one: Metrics | undefined, workers: number): number | null {
+  const s = one?.cpu_per;
+  const g = one?.gen_cpu_per;
+  if (!s || !g) return null;
+  const cores = navigator.hardwareConcurrency;
+  const best = cores > workers ? Math.min(workers / s, 1 / g) : Math.min(workers / s, cores / (s + g));
+  return best / Math.min(1 / s, 1 / g);
+}
+
+export function fmt(v: number | null | undefined, metric = ''): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  if (metric === 'scaling') return `${v.toFixed(2)}x`;
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): string {
+  const out: string[] = [];
+  const head = pad('', 34) + kinds.map((k) => lpad(k, 12)).join('') + lpad('ody/bun', 10) + lpad('ody/ws', 9);
+  for (const s of scenarios) {
+    const cells = results[s.id];
+    if (!cells) continue;
+    out.push('', `${s.title}`, head);
+    for (const m of s.rows) {
+      const label = (METRIC_LABELS[m] ?? m).replaceAll('{units}', s.units).replaceAll('{unit}', s.unit);
+      const vals = kinds.map((k) => lpad(fmt(cells[k]?.median[m], m), 12)).join('');
+      const r = (b: Kind) => (m === 'scaling' || m === 'alive' ? '' : fmt(ratio(results, s.id, m, 'ody', b)) + 'x');
+      const rb = kinds.includes('bun') && kinds.includes('ody') ? r('bun') : '';
+      const rw = kinds.includes('ws') && kinds.includes('ody') ? r('ws') : '';
+      out.push(pad(`  ${label}`, 34) + vals + lpad(rb.replace('n/ax', 'n/a'), 10) + lpad(rw.replace('n/ax', 'n/a'), 9));
+    }
+    for (const k of kinds) {
+      const c = cells[k];
+      if (!c) continue;
+      if (c.failure) {
+        const why = s.workers > 1 && k === 'ody' ? `ody workers not available: ${c.failure}` : c.failure;
+        out.push(`  ${k}: n/a (${why})`);
+      }
+      const errs = c.runs.reduce((n, r) => n + r.errors, 0);
+      const first = c.runs.find((r) => r.errors > 0)?.firstError;
+      if (errs > 0) out.push(`  ${k}: ${errs.toLocaleString('en-US')} generator-detected errors, first: ${first}`);
+      const other = Math.max(0, ...c.runs.map((r) => r.metrics?.other_busy ?? 0));
+      if (other > 0.15 && s.id !== 'idle') out.push(`  ${k}: other load on the machine took up to ${fmt(other * 100)}% of a core during these runs`);
+      const ceil = s.baseline && !c.failure ? ceiling(results[s.baseline]?.[k]?.median, s.workers) : null;
+      if (ceil !== null) out.push(`  ${k}: best scaling this machine allows with the generator on it: ~${fmt(ceil)}x`);
+      const procs = c.runs.find((r) => r.procs)?.procs;
+      if (s.workers > 1 && procs) out.push(`  ${k}: ${procs} process(es) in the server tree`);
+    }
+  }
+  return out.join('\n');
+}
+
+export function targetLines(vs: Verdict[]): string {
+  const lines = ['', 'targets (medians)'];
+  for (const v of vs) {
+    const verdict = v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
+    const ref = v.reference === null ? '' : v.vs === 'self' ? `   (raw Bun 2w/1w: ${fmt(v.reference)}x)` : `   (ody/ws: ${fmt(v.reference)}x)`;
+    lines.push(`  ${pad(v.label, 34)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  target ${v.op} ${v.limit}x  ${pad(verdict, 4)}${ref}`);
+  }
+  return lines.join('\n');
+}
+
+/** Is the generator cheaper per unit than the server, and who was saturated? */
+export function generatorLines(results: Results, scenarios: Scenario[], kinds: Kind[]): string {
+  const lines = ['', 'generator check: CPU per unit, generator vs server (share of one core busy during the run)'];
+  for (const s of scenarios) {
+    if (s.id === 'idle') continue;
+    for (const k of kinds) {
+      const m = results[s.id]?.[k]?.median;
+      if (!m || m.gen_cpu_per == null || m.cpu_per == null) continue;
+      const ok = m.gen_cpu_per < m.cpu_per;
+      const bound = (m.gen_busy ?? 0) > 0.9 && (m.server_busy ?? 0) < 0.9 * s.workers ? '  generator-bound' : '';
+      lines.push(
+        `  ${pad(`${s.id} vs ${k}`, 18)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 9)}` +
+          ` busy gen ${lpad(fmt((m.gen_busy ?? 0) * 100), 4)}% server ${lpad(fmt((m.server_busy ?? 0) * 100), 4)}%  ` +
+          `${ok ? 'gen cheaper' : 'GEN COSTLIER'}${bound}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

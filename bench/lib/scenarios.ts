@@ -1,0 +1,132 @@
+// The benchmark scenarios: what wsgen is asked to do for each and which numbers come out of its report.
+import type { GenResult } from './gen';
+
+export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w';
+export type Metrics = Record<string, number | null>;
+
+export type Scenario = {
+  id: ScenarioId;
+  title: string;
+  unit: string; // what one "unit" of work is, for per-unit figures
+  units: string;
+  workers: number;
+  /** The 1-worker scenario whose rate this one is scaled against. */
+  baseline?: ScenarioId;
+  args(quick: boolean): Record<string, number | string>;
+  timeoutS(quick: boolean): number;
+  rows: string[]; // metrics shown in the table, in order
+};
+
+export const METRIC_LABELS: Record<string, string> = {
+  rate: '{units}/s',
+  p50_us: 'p50 latency µs',
+  p99_us: 'p99 latency µs',
+  cpu_per: 'server CPU µs/{unit}',
+  gen_cpu_per: 'generator CPU µs/{unit}',
+  kb_per_conn: 'server RSS KB/conn',
+  alive: 'connections held',
+  scaling: 'scaling vs 1 worker',
+};
+
+/** Metrics where a smaller number is better (ratios below 1 favour ody). */
+export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn']);
+
+const echoArgs = (quick: boolean, duration: number) => ({
+  mode: 'echo',
+  conns: 100,
+  depth: 8,
+  size: 32,
+  warmup: quick ? 0.5 : 1,
+  duration: quick ? 3 : duration,
+});
+// Publishes go out 8 per write with two such batches queued, so every server sees the same
+// arrival pattern; one-at-a-time publishing made raw Bun's rate swing 2x from run to run here.
+const fanArgs = (quick: boolean) => ({ mode: 'fanout', conns: 2000, msgs: 500, size: 64, window: 16, batch: 8, duration: quick ? 30 : 60 });
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: 'echo',
+    title: 'echo: 100 conns x 8 in flight, 32 B',
+    unit: 'msg',
+    units: 'msgs',
+    workers: 1,
+    args: (q) => echoArgs(q, 10),
+    timeoutS: () => 60,
+    rows: ['rate', 'p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per'],
+  },
+  {
+    id: 'fanout',
+    title: 'fan-out: 2,000 subscribers, 500 x 64 B published',
+    unit: 'delivery',
+    units: 'deliveries',
+    workers: 1,
+    args: fanArgs,
+    timeoutS: (q) => (q ? 60 : 100),
+    rows: ['rate', 'p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per'],
+  },
+  {
+    id: 'idle',
+    title: 'idle: 10,000 open connections',
+    unit: 'conn',
+    units: 'conns',
+    workers: 1,
+    args: (q) => ({ mode: 'idle', conns: 10000, hold: q ? 1 : 2 }),
+    timeoutS: () => 150,
+    rows: ['kb_per_conn', 'alive'],
+  },
+  {
+    id: 'handshake',
+    title: 'handshakes: connect, upgrade, close; 32 at a time',
+    unit: 'handshake',
+    units: 'handshakes',
+    workers: 1,
+    // rst=1: abortive TCP close after the WebSocket close handshake, see wsgen's conn_close.
+    args: (q) => ({ mode: 'handshake', conc: 32, warmup: 0.5, duration: q ? 2 : 5, rst: 1, max: 500000 }),
+    timeoutS: () => 40,
+    rows: ['rate', 'cpu_per', 'gen_cpu_per'],
+  },
+  {
+    id: 'echo2w',
+    title: 'echo with 2 workers',
+    unit: 'msg',
+    units: 'msgs',
+    workers: 2,
+    baseline: 'echo',
+    args: (q) => echoArgs(q, 5),
+    timeoutS: () => 60,
+    rows: ['rate', 'scaling', 'cpu_per'],
+  },
+  {
+    id: 'fanout2w',
+    title: 'fan-out with 2 workers',
+    unit: 'delivery',
+    units: 'deliveries',
+    workers: 2,
+    baseline: 'fanout',
+    args: fanArgs,
+    timeoutS: (q) => (q ? 60 : 100),
+    rows: ['rate', 'scaling', 'cpu_per'],
+  },
+];
+
+/** Turns one wsgen report into the figures the table and JSON use. */
+export function metricsOf(s: Scenario, g: GenResult): Metrics {
+  const units = g.units > 0 ? g.units : null;
+  const per = (us: number) => (units ? us / units : null);
+  const pct = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : null);
+  const share = (us: unknown) => (g.elapsed_s > 0 && typeof us === 'number' ? us / 1e6 / g.elapsed_s : null);
+  // CPU used by anything but the server and wsgen (other jobs, softirq, steal): a disturbed run.
+  const other_busy = share(Number(g.other_cpu_us ?? 0) + Number(g.steal_us ?? 0));
+  const busy = { server_busy: share(g.server_cpu_us), gen_busy: share(g.gen_cpu_us), other_busy };
+  if (s.id === 'idle') {
+    return { kb_per_conn: units ? (g.rss_after_kb - g.rss_before_kb) / units : null, alive: Number(g.conns_alive), other_busy };
+  }
+  return {
+    rate: units && g.elapsed_s > 0 ? units / g.elapsed_s : null,
+    p50_us: pct(g.p50_us),
+    p99_us: pct(g.p99_us),
+    cpu_per: per(g.server_cpu_us),
+    gen_cpu_per: per(g.gen_cpu_us),
+    ...busy,
+  };
+}

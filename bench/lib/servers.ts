@@ -1,0 +1,110 @@
+// Starts one server under test (ody, raw Bun or Node ws) on a fresh loopback port, waits for it, stops it by pid.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { odyApp, ROOT } from './ody';
+import { alive, treePids, wrapped } from './proc';
+
+export type Kind = 'ody' | 'bun' | 'ws';
+export const KINDS: Kind[] = ['ody', 'bun', 'ws'];
+
+export type Context = { tmp: string; ody: string | Error; node: string | Error };
+
+export type Running = { pid: number; port: number; procs: number; stop(): Promise<void> };
+
+// Server ports sit below Linux's ephemeral range (32768+) so the generator's own client
+// sockets can never be holding the port a fresh server wants to bind.
+let nextPort = 21000 + (process.pid % 50) * 100;
+
+async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = nextPort++;
+    try {
+      const probe = Bun.listen({ hostname: '127.0.0.1', port, socket: { data() {} } });
+      probe.stop(true);
+      return port;
+    } catch {
+      // Taken by something else on this machine; try the next one.
+    }
+  }
+  throw new Error('no free loopback port found');
+}
+
+function command(kind: Kind, ctx: Context, port: number, workers: number): string[] {
+  const peers = join(ROOT, 'bench', 'peers');
+  if (kind === 'bun') return [process.execPath, join(peers, 'bun-raw.ts'), '--port', `${port}`, '--workers', `${workers}`];
+  if (kind === 'ws') {
+    if (ctx.node instanceof Error) throw ctx.node;
+    return [ctx.node, join(peers, 'node-ws.mjs'), '--port', `${port}`, '--workers', `${workers}`];
+  }
+  if (ctx.ody instanceof Error) throw ctx.ody;
+  const root = odyApp(ctx.tmp, workers);
+  return [ctx.ody, 'websocket', 'start', '--root', root, '--port', `${port}`, '--host', '127.0.0.1'];
+}
+
+function firstLine(...paths: string[]): string {
+  for (const p of paths) {
+    try {
+      const line = readFileSync(p, 'utf8').split('\n').find((l) => l.trim() !== '');
+      if (line) return line.trim().slice(0, 200);
+    } catch {
+      // No log written yet.
+    }
+  }
+  return '';
+}
+
+export async function startServer(kind: Kind, ctx: Context, workers: number, cores: string | null): Promise<Running> {
+  const port = await freePort();
+  const argv = command(kind, ctx, port, workers);
+  const out = join(ctx.tmp, `${kind}-${port}.out`);
+  const err = join(ctx.tmp, `${kind}-${port}.err`);
+  const proc = Bun.spawn(wrapped(argv, cores), {
+    cwd: ROOT,
+    stdin: 'ignore',
+    stdout: Bun.file(out),
+    stderr: Bun.file(err),
+  });
+  const pid = proc.pid;
+  let known: number[] = [pid];
+
+  const stop = async () => {
+    known = [...new Set([...known, ...treePids(pid)])];
+    proc.kill('SIGTERM');
+    await Promise.race([proc.exited, Bun.sleep(1500)]);
+    if (alive(pid)) proc.kill('SIGKILL');
+    await Promise.race([proc.exited, Bun.sleep(1000)]);
+    // Workers or peer children that outlived their parent: only pids we saw under our own child.
+    for (const p of known) if (p !== pid && alive(p)) process.kill(p, 'SIGKILL');
+  };
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      const why = firstLine(err, out) || `exited with code ${proc.exitCode ?? proc.signalCode}`;
+      throw new Error(why);
+    }
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(1000) });
+      break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`no HTTP answer on port ${port} within 20 s ${firstLine(err, out)}`.trim());
+    }
+    await Bun.sleep(50);
+  }
+  // Extra workers may still be starting after the first one answers: wait for the tree to settle.
+  if (workers > 1) {
+    let count = 0;
+    for (let stable = 0, t = 0; stable < 5 && t < 60; t++) {
+      const now = treePids(pid).length;
+      stable = now === count ? stable + 1 : 0;
+      count = now;
+      await Bun.sleep(100);
+    }
+  }
+  known = treePids(pid);
+  return { pid, port, procs: known.length, stop };
+}

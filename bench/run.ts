@@ -1,0 +1,168 @@
+// `bun run bench`: ody vs raw Bun.serve vs Node ws on this machine, same load generator, rounds interleaved.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { buildGen, runGen } from './lib/gen';
+import { machine, machineLine } from './lib/machine';
+import { ensureOdyBinary, ROOT } from './lib/ody';
+import { boostWorks, hasTaskset, waitQuiet } from './lib/proc';
+import { addScaling, type Cell, fmt, generatorLines, ratio, type Results, summarize, table, targetLines, verdicts } from './lib/report';
+import { metricsOf, SCENARIOS, type Scenario } from './lib/scenarios';
+import { type Context, type Kind, KINDS, type Running, startServer } from './lib/servers';
+import { chart } from './lib/svg';
+
+const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers] [--rounds N]
+                       [--servers ody,bun,ws] [--rebuild] [--no-save]
+  --quick    1 round, shorter runs (for development)
+  --only     scenarios to run; "workers" = echo2w,fanout2w (their 1-worker baselines are added)
+  --rounds   rounds per scenario (default 3, quick 1); servers alternate within each round
+  --servers  which servers to compare (default all three)
+  --rebuild  build ody from the current src/ into the temp dir (dist/ody is left as it is)
+  --no-save  don't write docs/bench/results.json and results.svg`;
+
+function flags() {
+  const a = process.argv.slice(2);
+  const val = (name: string) => {
+    const i = a.indexOf(`--${name}`);
+    return i >= 0 ? a[i + 1] : undefined;
+  };
+  if (a.includes('--help') || a.includes('-h')) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const quick = a.includes('--quick');
+  const only = new Set((val('only') ?? '').split(',').filter(Boolean).flatMap((s) => (s === 'workers' ? ['echo2w', 'fanout2w'] : [s])));
+  for (const s of SCENARIOS) if (only.has(s.id) && s.baseline) only.add(s.baseline);
+  const unknown = [...only].filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${HELP}`);
+  const servers = (val('servers') ?? KINDS.join(',')).split(',') as Kind[];
+  return {
+    quick,
+    rounds: Number(val('rounds') ?? (quick ? 1 : 3)),
+    scenarios: SCENARIOS.filter((s) => only.size === 0 || only.has(s.id)),
+    servers: KINDS.filter((k) => servers.includes(k)),
+    save: !a.includes('--no-save'),
+    rebuild: a.includes('--rebuild'),
+  };
+}
+
+const t0 = performance.now();
+const log = (msg: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
+
+/** Server core(s) and generator core(s): apart when possible so neither steals the other's CPU. */
+function pinning(workers: number): { server: string | null; gen: string | null } {
+  const cores = os.cpus().length;
+  if (!hasTaskset() || cores < 2) return { server: null, gen: null };
+  if (workers === 1) return { server: '0', gen: '1' };
+  // Two workers need two cores; on a 2-core box the generator has to share one of them.
+  return cores >= 3 ? { server: '0,1', gen: '2' } : { server: '0,1', gen: '1' };
+}
+
+let current: Running | null = null;
+let quietBudget = 60;
+process.on('SIGINT', async () => {
+  await current?.stop();
+  process.exit(130);
+});
+
+async function measure(s: Scenario, kind: Kind, round: number, ctx: Context, gen: string, quick: boolean, cell: Cell) {
+  const pin = pinning(s.workers);
+  // Waiting for other jobs to finish is capped over the whole run, so a busy machine can't stretch it much.
+  const waitStart = performance.now();
+  await waitQuiet(Math.min(10, quietBudget), log);
+  quietBudget = Math.max(0, quietBudget - (performance.now() - waitStart) / 1000);
+  try {
+    current = await startServer(kind, ctx, s.workers, pin.server);
+  } catch (e) {
+    cell.runs.push({ round, errors: 0, firstError: '', failure: String((e as Error).message).split('\n')[0] });
+    return;
+  }
+  try {
+    // ody's workers are processes; a lone process means workerNum was silently ignored.
+    if (kind === 'ody' && s.workers > 1 && current.procs < 2) throw new Error(`additional.workerNum: ${s.workers} was ignored (1 process, no workers)`);
+    const args = { ...s.args(quick), port: current.port, pid: current.pid };
+    const g = await runGen(gen, pin.gen, args, s.timeoutS(quick));
+    cell.runs.push({ round, metrics: metricsOf(s, g), errors: Number(g.errors) || 0, firstError: g.first_error, procs: current.procs, raw: g });
+  } catch (e) {
+    cell.runs.push({ round, errors: 0, firstError: '', failure: String((e as Error).message).split('\n')[0] });
+  } finally {
+    await current.stop();
+    current = null;
+  }
+}
+
+async function main() {
+  const opt = flags();
+  const tmp = mkdtempSync(join(os.tmpdir(), 'ody-bench-'));
+  const nodeBin = Bun.which('node');
+  const nodeVersion = nodeBin ? Bun.spawnSync([nodeBin, '--version']).stdout.toString().trim() : 'missing';
+  const ctx: Context = {
+    tmp,
+    ody: opt.servers.includes('ody') ? ensureOdyBinary(log, opt.rebuild, tmp) : new Error('not selected'),
+    node: nodeBin ? nodeBin : new Error('node is not installed'),
+  };
+  const niced = boostWorks();
+  const gen = buildGen();
+  const m = machine(nodeVersion);
+  log(`${machineLine(m)}; fd limit ${m.nofile}`);
+  const pin1 = pinning(1);
+  log(pin1.server ? `pinning: server on core ${pin1.server}, generator on core ${pin1.gen}` : 'pinning: none (no taskset or 1 core)');
+  log(niced ? 'priority: servers and generator in their own sessions at autogroup nice -10' : 'priority: normal (raising it was not permitted)');
+  if (ctx.ody instanceof Error && opt.servers.includes('ody')) log(`ody unavailable: ${ctx.ody.message}`);
+
+  const results: Results = {};
+  // A server that failed to start for some worker count is not retried in later rounds.
+  const broken = new Map<string, string>();
+  for (const s of opt.scenarios) {
+    const cells: Partial<Record<Kind, Cell>> = (results[s.id] = {});
+    for (let round = 1; round <= opt.rounds; round++) {
+      for (const kind of opt.servers) {
+        const cell = (cells[kind] ??= { runs: [], median: {} });
+        const key = `${kind}:${s.workers}`;
+        if (broken.has(key)) {
+          cell.runs.push({ round, errors: 0, firstError: '', failure: broken.get(key) });
+          continue;
+        }
+        log(`${s.id} round ${round}/${opt.rounds}: ${kind}`);
+        await measure(s, kind, round, ctx, gen, opt.quick, cell);
+        const last = cell.runs.at(-1);
+        if (last?.failure) {
+          log(`  ${kind} failed: ${last.failure}`);
+          if (!last.metrics) broken.set(key, last.failure);
+        } else if (last && last.errors > 0) log(`  ${last.errors} errors, first: ${last.firstError}`);
+        if (last?.metrics) log(`  ${Object.entries(last.metrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
+      }
+    }
+    for (const kind of opt.servers) summarize(cells[kind]!);
+  }
+  addScaling(results, opt.scenarios);
+  const vs = verdicts(results);
+  const took = (performance.now() - t0) / 1000;
+
+  console.log(`\nody benchmark — ${opt.rounds} round(s)${opt.quick ? ', quick' : ''}, medians; ${machineLine(m)}`);
+  console.log(table(results, opt.scenarios, opt.servers));
+  console.log(targetLines(vs));
+  console.log(generatorLines(results, opt.scenarios, opt.servers));
+  console.log(`\nwhole run: ${took.toFixed(0)} s`);
+
+  if (opt.save) {
+    const dir = join(ROOT, 'docs', 'bench');
+    mkdirSync(dir, { recursive: true });
+    const settings = { ody_binary: ctx.ody instanceof Error ? `n/a: ${ctx.ody.message}` : ctx.ody, rounds: opt.rounds, quick: opt.quick, scenarios: opt.scenarios.map((s) => s.id), servers: opt.servers, pinning: { one_worker: pin1, two_workers: pinning(2) }, nice: niced ? -10 : 0, seconds: Math.round(took) };
+    const ratios = Object.fromEntries(
+      opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== 'scaling').map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws') }]))]),
+    );
+    const scenarios = Object.fromEntries(opt.scenarios.map((s) => [s.id, { title: s.title, unit: s.unit, workers: s.workers, args: s.args(opt.quick), servers: results[s.id] }]));
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ machine: m, settings, targets: vs, ratios, scenarios }, null, 2) + '\n');
+    const sub = `medians of ${opt.rounds} round(s)${opt.quick ? ' (quick run)' : ''}; same generator (wsgen) for every server`;
+    writeFileSync(join(dir, 'results.svg'), chart(vs, machineLine(m), sub));
+    log('wrote docs/bench/results.json and docs/bench/results.svg');
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+main().catch(async (e) => {
+  await current?.stop();
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
