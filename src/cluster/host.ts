@@ -62,10 +62,11 @@ async function cluster(config: ResolvedConfig, options: LoadOptions): Promise<In
   const url = config.sockType === 'unix' ? `ws+unix://${config.path}` : `${config.ssl ? 'wss' : 'ws'}://${host}:${port}`;
   const primary = new Primary(config, { ...options, port: String(port) }, url);
   await primary.start();
+  const reloadAll = primary.reload.bind(primary);
   return Object.assign(primary, {
     url,
     reload: async () => {
-      const result = await primary.reload();
+      const result = await reloadAll();
       if (!result.ok) throw new OdyError(result.error ?? 'reload failed', 'E_RELOAD');
       return result;
     },
