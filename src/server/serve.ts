@@ -67,15 +67,18 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
     const shake = new Handshake(fd, req, server);
-    return pipeline.handshake(req, bun.requestIP(req)?.address ?? '', shake, () => accept(req, bun, shake), () => disconnected(fd));
+    const peer = bun.requestIP(req)?.address ?? '';
+    return pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
   }
 
-  /** onHandshake, then the upgrade (undefined when it happened); a refusal fires onDisconnect. */
-  async function accept(req: Request, bun: Server<ConnData>, shake: Handshake): Promise<Response | undefined> {
+  /**
+   * onHandshake, then the upgrade (undefined when it happened); a refusal fires onDisconnect.
+   * The pipeline marks the fd pending for the whole handshake, middleware included.
+   */
+  async function accept(req: Request, bun: Server<ConnData>, shake: Handshake, peer: string): Promise<Response | undefined> {
     const fd = shake.fd;
     const hook = running.hooks.handshake;
     if (hook) {
-      server.beginHandshake(fd);
       try {
         let result = hook(req, shake);
         if (result instanceof Promise) result = await result;
@@ -84,14 +87,12 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       } catch (error) {
         report('handshake', `fd ${fd}`, error);
         shake.reject(500, 'Internal Server Error\n');
-      } finally {
-        server.endHandshake(fd);
       }
       if (shake.rejection) return rejected(fd, shake.rejection);
     }
     const protocol = shake.protocol || (hook ? '' : (shake.offeredProtocols[0] ?? ''));
     if (protocol) shake.headers.set('Sec-WebSocket-Protocol', protocol);
-    const data: ConnData = { fd, url: req.url, remoteAddress: bun.requestIP(req)?.address ?? '', protocol, connectTime: 0, data: shake.data, request: req };
+    const data: ConnData = { fd, url: req.url, remoteAddress: peer, protocol, connectTime: 0, data: shake.data, request: req };
     let upgraded = false;
     try {
       upgraded = bun.upgrade(req, { headers: shake.headers, data });
