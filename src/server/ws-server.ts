@@ -238,8 +238,9 @@ export class WsServer {
 
   /** Sends to every subscriber of a topic (Bun's native fan-out); returns the subscriber count. */
   publish(topic: string, data: Payload): number {
-    const remote = this.link ? this.link.publish(checkTopic(topic), data) : 0;
-    return this.deliverPublish(checkTopic(topic), data) + remote;
+    checkTopic(topic);
+    const remote = this.link ? this.link.publish(topic, data) : 0;
+    return this.deliverPublish(topic, data) + remote;
   }
 
   /** Publish to this process's subscribers only (the cluster calls it for publishes from other workers). */
