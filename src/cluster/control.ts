@@ -18,6 +18,8 @@ export interface StatusReport {
   connections: number;
   messagesIn: number;
   messagesOut: number;
+  /** Messages the primary dropped toward workers that fell too far behind (workers only). */
+  ipcDropped?: number;
   url: string;
 }
 

@@ -9,7 +9,9 @@ import { OdyError } from '../errors';
 import { describeError, logger, reopenLogFile, setLogProcess } from '../log/logger';
 import { resolveHooks } from '../server/callbacks';
 import { commitReload, prepareReload } from '../server/reload';
+import { Node } from '../server/node';
 import { startServer } from '../server/serve';
+import { createAdapter } from '../adapters';
 import { type ControlHandlers, type ReloadResult, serveControl } from './control';
 import { Primary } from './primary';
 import { controlPath, findServer, processStartTime, removeState, writeState } from './state';
@@ -21,8 +23,10 @@ interface Instance extends ControlHandlers {
   signal(signal: NodeJS.Signals): void;
 }
 
-function single(config: ResolvedConfig, options: LoadOptions): Instance {
-  const running = startServer(config, resolveHooks(config.callbacks));
+async function single(config: ResolvedConfig, options: LoadOptions): Promise<Instance> {
+  const node = new Node(createAdapter(config));
+  await node.adapter.start(node);
+  const running = startServer(config, resolveHooks(config.callbacks), { node });
   const startedAt = Date.now();
   return {
     url: running.url.href.replace(/\/$/, ''),
@@ -30,7 +34,7 @@ function single(config: ResolvedConfig, options: LoadOptions): Instance {
     stop: () => running.stop(),
     signal: () => {},
     status: () => {
-      const s = running.server.stats();
+      const s = node.stats();
       return { pid: process.pid, url: running.url.href, uptimeMs: Date.now() - startedAt, connections: s.connections, messagesIn: s.messagesIn, messagesOut: s.messagesOut, workers: [] };
     },
     async reload(): Promise<ReloadResult> {
@@ -79,7 +83,7 @@ export async function host(config: ResolvedConfig, options: LoadOptions, flags: 
   if (found.kind === 'running') throw new OdyError(`ody is already running for this project (pid ${found.state.pid}, ${found.state.url}); stop it first: ody websocket stop`, 'E_RUNNING');
   if (found.kind === 'stale') logger.warn(`ignoring stale pid file: ${found.reason}`);
 
-  const instance = config.additional.workerNum > 1 ? await cluster(config, options) : single(config, options);
+  const instance = config.additional.workerNum > 1 ? await cluster(config, options) : await single(config, options);
   const control = controlPath(pidFile);
   let reloading: Promise<ReloadResult> | undefined;
   let stopping = false;
@@ -105,23 +109,26 @@ export async function host(config: ResolvedConfig, options: LoadOptions, flags: 
       configFile: config.configFile, control, startedAt, version: pkg.version, daemon: Boolean(flags.daemon),
     });
   saveState();
-  if (instance instanceof Primary) instance.onWorkersChanged = () => !stopping && saveState();
+  if (instance instanceof Primary) {
+    instance.onWorkersChanged = () => !stopping && saveState();
+    instance.onAllFailed = () => void shutdown('all workers failed', 1);
+  }
 
   const source = config.configFile ? displayPath(config, config.configFile) : 'built-in default Server';
   const workers = config.additional.workerNum > 1 ? `, ${config.additional.workerNum} workers` : '';
   logger.info(`ody listening on ${instance.url} (pid ${process.pid}${workers}, config: ${source})`);
   if (flags.watch) watchProject(config, () => void reload('file change'));
 
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal} received: closing connections`);
+    logger.info(`${signal}: closing connections`);
     await instance.stop();
     controlServer.stop(true);
     rmSync(control, { force: true });
     removeState(pidFile);
     logger.info('ody stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

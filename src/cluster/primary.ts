@@ -1,38 +1,49 @@
 // The primary: spawns workerNum workers on one port, restarts crashed ones (with backoff, giving up on a
-// crash loop), routes their cross-worker traffic, and runs cluster-wide reload and status.
+// crash loop), kills ones that stop answering, relays their ipc-adapter traffic (hub.ts), and runs cluster-wide
+// reload and status.
 import type { Subprocess } from 'bun';
 import type { LoadOptions } from '../config/load';
 import type { ResolvedConfig } from '../config/schema';
 import { OdyError } from '../errors';
 import { logger } from '../log/logger';
 import type { ReloadResult, StatusReport } from './control';
+import type { Stats } from '../server/node';
+import { Hub, type HubPeer } from './hub';
 import type { Reply, ToPrimary, ToWorker } from './messages';
-import { type Route, Router } from './router';
 import { selfCommand } from './self';
 
 /** What a worker process is told at spawn (env ODY_WORKER). */
 export interface WorkerSpec {
   index: number;
-  count: number;
-  fdStart: number;
+  /** Its node id for the ipc adapter: new at every spawn, so a restarted worker's fds never repeat the old ones. */
+  node: number;
   options: LoadOptions;
 }
 
 const CRASH_WINDOW_MS = 60_000;
 const CRASH_LIMIT = 5;
 const START_TIMEOUT_MS = 20_000;
+/** A running worker silent this long (busy loop, SIGSTOP) is killed and restarted; its clients would hang otherwise. */
+export const WATCHDOG_MS = 5_000;
 
-interface Slot extends Route {
+interface Slot extends HubPeer {
+  index: number;
+  /** Only workers that said ready get control requests. */
+  ready: boolean;
   proc?: Subprocess;
-  state: 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
+  state: 'starting' | 'running' | 'restarting' | 'unresponsive' | 'failed' | 'stopped';
   restarts: number;
   crashes: number[];
   fatal?: string;
+  /** When it last said it was alive. */
+  aliveAt: number;
 }
 
 export class Primary {
   readonly #slots: Slot[] = [];
-  readonly #router: Router;
+  readonly #hub = new Hub();
+  #nextNode = 1;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   readonly #pending = new Map<number, (reply: Reply) => void>();
   readonly #startedAt = Date.now();
   #nextId = 1;
@@ -40,6 +51,8 @@ export class Primary {
   #onReady?: (index: number) => void;
   /** Called when a worker (re)starts, so the pid file can list current worker pids. */
   onWorkersChanged?: () => void;
+  /** Called when every worker has failed for good: nothing serves, so the primary must not pretend to. */
+  onAllFailed?: () => void;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -48,9 +61,8 @@ export class Primary {
   ) {
     const count = config.additional.workerNum;
     for (let index = 0; index < count; index++) {
-      this.#slots.push({ index, ready: false, state: 'starting', restarts: 0, crashes: [], send: (m) => this.#send(index, m) });
+      this.#slots.push({ index, node: 0, ready: false, state: 'starting', restarts: 0, crashes: [], aliveAt: 0, send: (m) => this.#send(index, m) });
     }
-    this.#router = new Router(this.#slots, count);
   }
 
   /** Spawns every worker and resolves once all accept connections; a worker that fails to start fails it all. */
@@ -70,11 +82,26 @@ export class Primary {
       clearTimeout(timer);
     }
     this.#onReady = undefined;
+    this.#watchdog = setInterval(() => this.#watch(), 500);
+    this.#watchdog.unref?.();
+  }
+
+  #watch(): void {
+    const cutoff = Date.now() - WATCHDOG_MS;
+    for (const slot of this.#slots) {
+      if (slot.state !== 'running' || slot.aliveAt >= cutoff) continue;
+      slot.state = 'unresponsive';
+      logger.error(`worker ${slot.index} (pid ${slot.proc?.pid}) has not answered for ${WATCHDOG_MS / 1000} s; killing it so it can be restarted`);
+      this.#hub.leave(slot.node);
+      slot.proc?.kill('SIGKILL');
+    }
   }
 
   #spawn(slot: Slot, onStartupFailure?: (slot: Slot) => void): void {
-    const spec: WorkerSpec = { index: slot.index, count: this.#slots.length, fdStart: this.#router.fdStart(slot.index), options: this.options };
+    slot.node = this.#nextNode++;
+    const spec: WorkerSpec = { index: slot.index, node: slot.node, options: this.options };
     slot.fatal = undefined;
+    slot.aliveAt = Date.now();
     slot.proc = Bun.spawn([...selfCommand(), 'websocket', 'start'], {
       env: { ...process.env, ODY_WORKER: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -95,13 +122,10 @@ export class Primary {
   #receive(slot: Slot, message: ToPrimary): void {
     switch (message.t) {
       case 'ready': {
-        const restarted = slot.restarts > 0;
         slot.ready = true;
         slot.state = 'running';
-        if (restarted) {
-          slot.send(this.#router.snapshot());
-          logger.info(`worker ${slot.index} is back (pid ${slot.proc?.pid})`);
-        }
+        slot.aliveAt = Date.now();
+        if (slot.restarts > 0) logger.info(`worker ${slot.index} is back (pid ${slot.proc?.pid})`);
         this.#onReady?.(slot.index);
         this.onWorkersChanged?.();
         return;
@@ -113,15 +137,19 @@ export class Primary {
         this.#pending.get(message.id)?.(message);
         this.#pending.delete(message.id);
         return;
+      case 'alive':
+        slot.aliveAt = Date.now();
+        this.#hub.taken(slot.node, message.rx);
+        return;
       default:
-        this.#router.route(slot.index, message);
+        this.#hub.route(slot, message);
     }
   }
 
   #exited(slot: Slot, code: number | null, signal: number | string | null, onStartupFailure?: (slot: Slot) => void): void {
     const wasReady = slot.ready;
     slot.ready = false;
-    this.#router.forget(slot.index);
+    this.#hub.leave(slot.node);
     for (const [id, resolve] of this.#pending) resolve({ t: 'reply', id, ok: false, error: `worker ${slot.index} exited` });
     if (this.#stopping) {
       slot.state = 'stopped';
@@ -138,6 +166,10 @@ export class Primary {
     if (slot.crashes.length >= CRASH_LIMIT) {
       slot.state = 'failed';
       logger.error(`worker ${slot.index} is crash-looping (${slot.crashes.length} exits within ${CRASH_WINDOW_MS / 1000} s, last ${how}${slot.fatal ? `: ${slot.fatal}` : ''}); not restarting it, the other workers keep serving`);
+      if (this.#slots.every((s) => s.state === 'failed')) {
+        logger.error('every worker has failed: nothing is serving, stopping');
+        this.onAllFailed?.();
+      }
       return;
     }
     const delay = Math.min(100 * 2 ** (slot.crashes.length - 1), 5_000);
@@ -177,26 +209,17 @@ export class Primary {
     return { ok: true, restartNeeded: prepared[0]?.restartNeeded ?? [] };
   }
 
-  status(): StatusReport {
-    const stats = this.#router.stats;
-    let messagesIn = 0;
-    let messagesOut = 0;
-    for (const s of stats.values()) {
-      messagesIn += s.messagesIn;
-      messagesOut += s.messagesOut;
-    }
-    return {
-      pid: process.pid,
-      url: this.url,
-      uptimeMs: Date.now() - this.#startedAt,
-      connections: this.#router.connections.size,
-      messagesIn,
-      messagesOut,
-      workers: this.#slots.map((s) => ({
-        index: s.index, pid: s.proc?.pid ?? 0, state: s.state, restarts: s.restarts,
-        connections: stats.get(s.index)?.connections ?? 0, messagesIn: stats.get(s.index)?.messagesIn ?? 0, messagesOut: stats.get(s.index)?.messagesOut ?? 0,
-      })),
-    };
+  /** Asks every running worker for its counters (a worker that does not answer in time shows zeros). */
+  async status(): Promise<StatusReport> {
+    const replies = await this.#ask('stats', 2_000);
+    const byIndex = new Map<number, Stats>();
+    for (const r of replies) if (r.ok && r.stats) byIndex.set((r.stats as Stats).worker, r.stats as Stats);
+    const workers = this.#slots.map((s) => {
+      const st = byIndex.get(s.index);
+      return { index: s.index, pid: s.proc?.pid ?? 0, state: s.state, restarts: s.restarts, connections: st?.connections ?? 0, messagesIn: st?.messagesIn ?? 0, messagesOut: st?.messagesOut ?? 0 };
+    });
+    const sum = (key: 'connections' | 'messagesIn' | 'messagesOut') => workers.reduce((n, w) => n + w[key], 0);
+    return { pid: process.pid, url: this.url, uptimeMs: Date.now() - this.#startedAt, connections: sum('connections'), messagesIn: sum('messagesIn'), messagesOut: sum('messagesOut'), ipcDropped: this.#hub.dropped, workers };
   }
 
   workerPids(): number[] {
@@ -211,6 +234,7 @@ export class Primary {
   /** Graceful: each worker closes its sockets with 1001 within shutdownTimeout; stragglers are killed. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#watchdog);
     const procs = this.#slots.map((s) => s.proc).filter((p): p is Subprocess => p !== undefined && p.exitCode === null && p.signalCode === null);
     for (const p of procs) p.kill('SIGTERM');
     const grace = (this.config.additional.shutdownTimeout + 2) * 1000;

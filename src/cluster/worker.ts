@@ -1,11 +1,14 @@
-// A worker process: serves its share of connections on the shared port and talks to the primary over IPC.
+// A worker process: serves its share of connections on the shared port; reaches the other workers through its
+// adapter (ipc through the primary, or redis), and answers the primary's control requests.
+import { createAdapter } from '../adapters';
+import { ALIVE_MS, IpcAdapter } from '../adapters/ipc';
 import { loadConfig } from '../config/load';
 import { describeError, logger, logToFile, reopenLogFile, setLogLevel, setLogProcess } from '../log/logger';
 import { resolveHooks } from '../server/callbacks';
+import { Node } from '../server/node';
 import { commitReload, type PreparedReload, prepareReload } from '../server/reload';
 import { startServer } from '../server/serve';
 import type { Control, Reply, ToPrimary, ToWorker } from './messages';
-import { Peers } from './peers';
 import type { WorkerSpec } from './primary';
 
 export async function runWorker(spec: WorkerSpec): Promise<void> {
@@ -13,20 +16,30 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
   setLogProcess(`worker ${spec.index}`);
   if (process.env.ODY_LOG_FILE) logToFile(process.env.ODY_LOG_FILE);
   let running: ReturnType<typeof startServer>;
-  let peers: Peers;
+  let node: Node;
+  // Messages can arrive while the adapter starts (the primary's welcome among them): route them from the first one.
+  let ipc: IpcAdapter | undefined;
+  let prepared: PreparedReload | undefined;
+  process.on('message', (message: ToWorker) => {
+    if (message.t === 'control') void control(message).then(send, (error) => send({ t: 'reply', id: message.id, ok: false, error: describeError(error) }));
+    else ipc?.fromPrimary(message);
+  });
+  // The primary's watchdog: a worker that stops saying this (busy loop, SIGSTOP) is killed and restarted.
+  const alive = setInterval(() => send({ t: 'alive', rx: ipc?.received ?? 0 }), ALIVE_MS);
   try {
     const config = await loadConfig(spec.options);
     setLogLevel(config.additional.logLevel);
-    running = startServer(config, resolveHooks(config.callbacks), { worker: spec.index, fdStart: spec.fdStart, fdStep: spec.count, reusePort: true });
-    peers = new Peers(running.server, send);
-    running.server.link = peers;
+    const adapter = createAdapter(config, { node: spec.node, post: send });
+    if (adapter instanceof IpcAdapter) ipc = adapter;
+    node = new Node(adapter, spec.index);
+    await adapter.start(node);
+    running = startServer(config, resolveHooks(config.callbacks), { node, reusePort: true });
   } catch (error) {
     send({ t: 'fatal', error: (error as Error).message });
     await Bun.sleep(50); // let the message leave before exiting
     process.exit(1);
   }
 
-  let prepared: PreparedReload | undefined;
   async function control(message: Control): Promise<Reply> {
     const reply: Reply = { t: 'reply', id: message.id, ok: true };
     switch (message.op) {
@@ -49,17 +62,12 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
         prepared = undefined;
         return reply;
       case 'stats':
-        return { ...reply, stats: running.server.localStats() };
+        return { ...reply, stats: node.stats() };
     }
   }
 
-  process.on('message', (message: ToWorker) => {
-    if (message.t === 'control') void control(message).then(send, (error) => send({ t: 'reply', id: message.id, ok: false, error: describeError(error) }));
-    else peers.apply(message);
-  });
-
   const shutdown = async () => {
-    peers.stop();
+    clearInterval(alive);
     await running.stop();
     process.exit(0);
   };
@@ -69,6 +77,5 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
   // No primary, no cluster: never linger as an orphan.
   process.once('disconnect', () => void shutdown());
 
-  peers.start();
   send({ t: 'ready', url: running.url.href });
 }

@@ -69,6 +69,20 @@ export interface ApiConfig {
   maxBodySize?: number;
 }
 
+export interface AdapterConfig {
+  /**
+   * How nodes reach each other. 'memory': this machine only (with several workers they talk through the
+   * primary over IPC); 'redis': every node (worker) of every machine joins through Redis. @default 'memory' (WEBSOCKET_ADAPTER)
+   */
+  driver?: 'memory' | 'redis';
+  /** Redis URL, with driver 'redis'. @default 'redis://127.0.0.1:6379' (REDIS_URL) */
+  url?: string;
+  /** Prefix of every Redis key and channel, so several ody clusters can share one Redis. @default 'ody' */
+  prefix?: string;
+  /** Milliseconds to wait for other nodes' answers (server.cluster.*, /_ody/*); late nodes are left out. @default 2000 */
+  requestTimeout?: number;
+}
+
 /** A route handler: a function `(request, ctx) => Response` or [Class, 'method'], optionally with its own middleware. */
 export type RouteSpec = CallbackSpec | { handler: CallbackSpec; middleware?: Middleware[] };
 
@@ -93,6 +107,8 @@ export interface OdyConfig {
   middleware?: Middleware[];
   security?: SecurityConfig;
   api?: ApiConfig;
+  /** Scale-out: how workers and machines reach each other. */
+  adapter?: AdapterConfig;
   additional?: AdditionalConfig;
 }
 
@@ -108,6 +124,7 @@ export interface ResolvedConfig {
   middleware: Middleware[];
   security: Required<SecurityConfig>;
   api: Required<ApiConfig>;
+  adapter: Required<AdapterConfig>;
   additional: Required<AdditionalConfig>;
   /** Project root (--root, else cwd): relative paths resolve against it. */
   root: string;
@@ -142,6 +159,10 @@ export function defaultSecurity(): Required<SecurityConfig> {
 
 export function defaultApi(): Required<ApiConfig> {
   return { enabled: true, prefix: '/_ody', maxBodySize: 1024 * 1024 };
+}
+
+export function defaultAdapter(): Required<AdapterConfig> {
+  return { driver: 'memory', url: 'redis://127.0.0.1:6379', prefix: 'ody', requestTimeout: 2000 };
 }
 
 /** Identity helper: gives config files types and autocompletion. */

@@ -3,11 +3,18 @@ import { isAbsolute, resolve } from 'node:path';
 import { EVENT_NAMES } from '../server/events';
 import { assertObject, type Check, fail, isBool, isInt, isOneOf, isString, rejectUnknown, type Sources } from './checks';
 import { resolveHttpConfig } from './validate-http';
-import { defaultAdditional, DEFAULT_SECRET, LOG_LEVELS, type OdyConfig, type ResolvedConfig } from './schema';
+import { defaultAdapter, defaultAdditional, DEFAULT_SECRET, LOG_LEVELS, type OdyConfig, type ResolvedConfig } from './schema';
 
 export type { Sources } from './checks';
 
-const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'routes', 'middleware', 'security', 'api', 'additional'] as const;
+const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'routes', 'middleware', 'security', 'api', 'adapter', 'additional'] as const;
+
+const ADAPTER_CHECKS: Record<string, Check> = {
+  driver: isOneOf(['memory', 'redis']),
+  url: (v) => (typeof v === 'string' && /^rediss?:\/\/[^\s]+$/.test(v) ? undefined : "expected a URL like 'redis://127.0.0.1:6379'"),
+  prefix: (v) => (typeof v === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(v) ? undefined : 'expected 1-64 letters, digits or _ . : -'),
+  requestTimeout: isInt(10, 60_000),
+};
 
 const ADDITIONAL_CHECKS: Record<string, Check> = {
   workerNum: isInt(1, 256),
@@ -59,21 +66,26 @@ export function resolveConfig(input: unknown, root: string, configFile: string |
   assertObject('callbacks', callbacks, sources);
   rejectUnknown('callbacks', callbacks, EVENT_NAMES);
 
-  const additional = defaultAdditional();
-  if (user.additional !== undefined) {
-    assertObject('additional', user.additional, sources);
-    rejectUnknown('additional', user.additional, Object.keys(ADDITIONAL_CHECKS));
-    for (const [key, value] of Object.entries(user.additional)) {
-      if (value === undefined) continue;
-      const problem = ADDITIONAL_CHECKS[key]!(value);
-      if (problem) fail(`additional.${key}`, value, problem, sources);
-      (additional as Record<string, unknown>)[key] = value;
-    }
-  }
+  const additional = section('additional', user.additional, defaultAdditional(), ADDITIONAL_CHECKS, sources);
+  const adapter = section('adapter', user.adapter, defaultAdapter(), ADAPTER_CHECKS, sources);
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   additional.logFile = inRoot(additional.logFile);
   additional.pidFile = inRoot(additional.pidFile);
 
   const http = resolveHttpConfig(user, sources);
-  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, ...http, additional, root, configFile };
+  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, ...http, adapter, additional, root, configFile };
+}
+
+/** A section of plain keys, each with its check, over its defaults. */
+function section<T extends object>(name: string, value: unknown, defaults: T, checks: Record<string, Check>, sources: Sources): T {
+  if (value === undefined) return defaults;
+  assertObject(name, value, sources);
+  rejectUnknown(name, value, Object.keys(checks));
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const problem = checks[key]!(v);
+    if (problem) fail(`${name}.${key}`, v, problem, sources);
+    (defaults as Record<string, unknown>)[key] = v;
+  }
+  return defaults;
 }

@@ -1,23 +1,15 @@
 // FdsTable: the connection table of the PHP package (Swoole\Table), Map-backed so it grows without a cap.
+// It belongs to one node (process): each node keeps the rows of its own connections, nothing is mirrored.
 
 export type Row = Record<string, unknown>;
 
 export class FdsTable<R extends Row = Row> implements Iterable<[string, R]> {
   readonly #rows = new Map<string, R>();
-  /** Told of every local set/del, so a cluster can mirror the table to the other workers. */
-  onChange: ((key: string, row: R | undefined) => void) | undefined;
 
   /** Inserts or replaces the row stored under `key` (fds are accepted as numbers). */
   set(key: string | number, row: R): this {
     this.#rows.set(String(key), row);
-    this.onChange?.(String(key), row);
     return this;
-  }
-
-  /** Applies a change made by another worker (does not notify onChange). */
-  applyRemote(key: string, row: R | undefined): void {
-    if (row === undefined) this.#rows.delete(key);
-    else this.#rows.set(key, row);
   }
 
   /** The whole row, or one field of it; undefined when the key (or field) is absent. */
@@ -30,9 +22,7 @@ export class FdsTable<R extends Row = Row> implements Iterable<[string, R]> {
 
   /** Removes a row; true when it existed. */
   del(key: string | number): boolean {
-    const deleted = this.#rows.delete(String(key));
-    if (deleted) this.onChange?.(String(key), undefined);
-    return deleted;
+    return this.#rows.delete(String(key));
   }
 
   exists(key: string | number): boolean {

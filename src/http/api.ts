@@ -1,5 +1,5 @@
 // The server API over HTTP (broadcast, push, publish, disconnect, connections, topics, stats), guarded by secretKey.
-// It calls only WsServer methods, awaiting each, so it follows them wherever they reach (other workers, other nodes).
+// Every answer is cluster-wide: it uses the awaited forms on server.cluster, which ask every live node.
 import type { ResolvedConfig } from '../config/schema';
 import type { WsServer } from '../server/ws-server';
 import { hasApiKey } from './auth';
@@ -25,19 +25,19 @@ export function apiRoutes(config: ResolvedConfig): ApiRoute[] {
   const routes: [string, (request: Request, server: WsServer) => Promise<unknown>][] = [
     ['POST /broadcast', async (request, server) => {
       const body = await read(request);
-      return { delivered: await server.broadcast(payload(body), { except: fdList(body.except) }) };
+      return { delivered: await server.cluster.broadcast(payload(body), { except: fdList(body.except) }) };
     }],
     ['POST /push', async (request, server) => {
       const body = await read(request);
       const fd = fdOf(body.fd);
       const data = payload(body);
-      if (!(await server.isEstablished(fd))) throw new ApiError(404, `no open connection with fd ${fd}`);
-      return { delivered: (await server.push(fd, data)) ? 1 : 0 };
+      if (!(await server.cluster.isEstablished(fd))) throw new ApiError(404, `no open connection with fd ${fd}`);
+      return { delivered: server.push(fd, data) ? 1 : 0 };
     }],
     ['POST /publish', async (request, server) => {
       const body = await read(request);
       if (typeof body.topic !== 'string' || body.topic === '' || body.topic.startsWith('\u0000')) throw new ApiError(400, '"topic" must be a non-empty string');
-      return { delivered: await server.publish(body.topic, payload(body)) };
+      return { delivered: await server.cluster.publish(body.topic, payload(body)) };
     }],
     ['POST /disconnect', async (request, server) => {
       const body = await read(request);
@@ -46,15 +46,14 @@ export function apiRoutes(config: ResolvedConfig): ApiRoute[] {
       const reason = body.reason ?? '';
       if (typeof code !== 'number' || !(code === 1000 || (code >= 3000 && code <= 4999))) throw new ApiError(400, '"code" must be 1000 or 3000-4999');
       if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) throw new ApiError(400, '"reason" must be a string of at most 123 bytes');
-      if (!(await server.disconnect(fd, code, reason))) throw new ApiError(404, `no open connection with fd ${fd}`);
+      if (!(await server.cluster.isEstablished(fd)) || !server.disconnect(fd, code, reason)) throw new ApiError(404, `no open connection with fd ${fd}`);
       return { disconnected: fd };
     }],
     ['GET /connections', async (_request, server) => {
-      const infos = await Promise.all([...server.connections].map((fd) => server.getClientInfo(fd)));
-      return { connections: infos.filter((info) => info !== null) };
+      return { connections: await server.cluster.clients() };
     }],
-    ['GET /topics', async (_request, server) => ({ topics: await server.topics() })],
-    ['GET /stats', async (_request, server) => server.stats()],
+    ['GET /topics', async (_request, server) => ({ topics: await server.cluster.topics() })],
+    ['GET /stats', async (_request, server) => ({ ...(await server.cluster.stats()), adapter: server.cluster.adapter })],
   ];
   return routes.map(([route, run]) => {
     const [method, path] = route.split(' ');

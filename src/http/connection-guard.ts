@@ -1,6 +1,6 @@
 // Limits that last as long as a connection: open sockets per client IP (503) and messages per socket (close 1008).
 import type { RateLimitConfig } from '../config/schema';
-import type { Socket } from '../server/ws-server';
+import type { Socket } from '../server/node';
 import type { Middleware } from './middleware';
 import { RateLimiter } from './rate-limit';
 

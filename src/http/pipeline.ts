@@ -3,7 +3,8 @@ import type { ResolvedConfig, RouteSpec } from '../config/schema';
 import { describeError, logger } from '../log/logger';
 import { resolveCallback } from '../server/callbacks';
 import type { Handshake } from '../server/handshake';
-import type { Socket, WsServer } from '../server/ws-server';
+import type { Node, Socket } from '../server/node';
+import type { WsServer } from '../server/ws-server';
 import { apiRoutes } from './api';
 import { ConnectionGuard } from './connection-guard';
 import { compose, isUpgrade, type Middleware, type RequestContext, type RouteHandler, upgradeMarker } from './middleware';
@@ -31,7 +32,7 @@ interface Target {
   handler: RouteHandler;
 }
 
-export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeline {
+export function createPipeline(config: ResolvedConfig, server: WsServer, node: Node): Pipeline {
   const { security, additional } = config;
   const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit);
   const logged = additional.requestLog ? [requestLog()] : [];
@@ -54,7 +55,7 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
   if (config.api.enabled) for (const [pattern, handler, middleware] of apiRoutes(config)) router.add(pattern, { chain: [...httpChain, ...middleware], handler });
 
   function failed(where: string, error: unknown): Response {
-    server.counters.callbackErrors++;
+    node.counters.callbackErrors++;
     logger.error(`${where} failed: ${describeError(error)}`);
     return new Response('Internal Server Error\n', { status: 500 });
   }
@@ -85,7 +86,7 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
       let answered = false;
       let upgraded = false;
       let response: Response;
-      server.beginHandshake(shake.fd); // counted as pending (maxConnections, exist) while middleware runs
+      node.beginHandshake(shake.fd); // counted as pending (maxConnections, exist) while middleware runs
       try {
         response = await compose(handshakeChain, async () => {
           const result = await accept();
@@ -96,7 +97,7 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
       } catch (error) {
         response = failed(`handshake middleware (fd ${shake.fd})`, error);
       } finally {
-        server.endHandshake(shake.fd);
+        node.endHandshake(shake.fd);
       }
       if (upgraded) {
         if (!isUpgrade(response)) logger.warn(`a middleware answered ${response.status} after the handshake of fd ${shake.fd} was accepted; the WebSocket is open`);

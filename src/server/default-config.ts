@@ -18,6 +18,10 @@ export function defaultConfig(): OdyConfig {
       [Event.ON_DISCONNECT]: [Server, 'onDisconnect'],
     },
     secretKey: env('WEBSOCKET_SECRET_KEY', '123123123'),
+    adapter: {
+      driver: env('WEBSOCKET_ADAPTER', 'memory') as 'memory' | 'redis',
+      url: env('REDIS_URL', 'redis://127.0.0.1:6379'),
+    },
     additional: {
       workerNum: env('WEBSOCKET_WORKER_COUNT', availableParallelism()),
     },

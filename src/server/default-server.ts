@@ -75,8 +75,7 @@ export class Server {
     const { pathname } = new URL(request.url);
     if (request.method === 'GET' && pathname === '/') return new Response(demoPage(), { headers: { 'content-type': 'text/html; charset=utf-8' } });
     if (request.method === 'GET' && pathname === '/health') {
-      const s = server.stats();
-      return json({ status: 'ok', connections: s.connections, uptimeMs: s.uptimeMs, pid: s.pid, worker: s.worker });
+      return json({ status: 'ok', connections: await server.cluster.count(), uptimeMs: server.stats().uptimeMs });
     }
     if (request.method === 'POST') {
       if (!hasApiKey(request, server.config.secretKey)) return json({ error: 'unauthorized: send the secret key in x-api-key' }, 401);

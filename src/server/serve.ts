@@ -1,6 +1,7 @@
 // Bun.serve wiring: upgrade requests go through onHandshake, sockets through the other hooks, HTTP to onRequest.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'bun';
+import { MemoryAdapter } from '../adapters/memory';
 import type { ResolvedConfig } from '../config/schema';
 import { ContextManager } from '../connections/context';
 import { OdyError } from '../errors';
@@ -9,20 +10,24 @@ import { describeError, logger } from '../log/logger';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
 import { Handshake } from './handshake';
+import { type Conn, Node, type Socket } from './node';
 import type { Frame } from './types';
-import { type ConnData, type Socket, WsServer } from './ws-server';
+import { WsServer } from './ws-server';
 
 export interface ServeOptions {
-  /** Index of this worker (0 when alone); fds are start + k*step so workers never collide. */
-  worker?: number;
-  fdStart?: number;
-  fdStep?: number;
+  /**
+   * This process's node, its adapter already started (adapter.start(node)). @default a node on the memory
+   * adapter: one process, nothing shared.
+   */
+  node?: Node;
   /** Share the port with sibling worker processes (Linux SO_REUSEPORT). */
   reusePort?: boolean;
 }
 
 export interface RunningServer {
   server: WsServer;
+  /** The internals behind `server`: sockets, counters, the adapter (for hosts and tests, not for apps). */
+  node: Node;
   /** ws:// (or wss://) URL the server listens on; port 0 in config gets a free port. */
   url: URL;
   /** Hooks in use; replace to swap controllers without dropping connections. */
@@ -36,13 +41,14 @@ const HOOK_NAMES: Record<EventName, string> = {
 };
 
 export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks, options: ServeOptions = {}): RunningServer {
-  const server = new WsServer(config, options.worker ?? 0, options.fdStart ?? 1, options.fdStep ?? 1);
-  const running: RunningServer = { server, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
+  const node = options.node ?? new Node(new MemoryAdapter());
+  const server = new WsServer(config, node);
+  const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
   const max = config.additional.maxConnections;
-  const pipeline = createPipeline(config, server);
+  const pipeline = createPipeline(config, server, node);
 
   function report(event: EventName, where: string, error: unknown): void {
-    server.counters.callbackErrors++;
+    node.counters.callbackErrors++;
     logger.error(`${HOOK_NAMES[event]} failed (${where}): ${describeError(error)}`);
   }
   /** Async callbacks run on; a rejection is logged like a throw. */
@@ -50,7 +56,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     if (result instanceof Promise) result.then(undefined, (error) => report(event, `fd ${fd}`, error));
   }
   function disconnected(fd: number): void {
-    server.counters.handshakesRejected++;
+    node.counters.handshakesRejected++;
     const hook = running.hooks.disconnect;
     if (!hook) return;
     try {
@@ -60,9 +66,10 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     }
   }
 
-  async function handshake(req: Request, bun: Server<ConnData>): Promise<Response | undefined> {
-    const fd = server.allocateFd();
-    if (max > 0 && server.count() + server.pendingCount >= max) {
+  async function handshake(req: Request, bun: Server<Conn>): Promise<Response | undefined> {
+    const fd = node.allocateFd();
+    // Cluster-wide: the other nodes' counts are as of their last heartbeat (at most HEARTBEAT_MS old).
+    if (max > 0 && node.connectionCount() + node.pendingCount + node.adapter.remoteConnections() >= max) {
       disconnected(fd);
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
@@ -75,7 +82,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
    * onHandshake, then the upgrade (undefined when it happened); a refusal fires onDisconnect.
    * The pipeline marks the fd pending for the whole handshake, middleware included.
    */
-  async function accept(req: Request, bun: Server<ConnData>, shake: Handshake, peer: string): Promise<Response | undefined> {
+  async function accept(req: Request, bun: Server<Conn>, shake: Handshake, peer: string): Promise<Response | undefined> {
     const fd = shake.fd;
     const hook = running.hooks.handshake;
     if (hook) {
@@ -92,7 +99,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     }
     const protocol = shake.protocol || (hook ? '' : (shake.offeredProtocols[0] ?? ''));
     if (protocol) shake.headers.set('Sec-WebSocket-Protocol', protocol);
-    const data: ConnData = { fd, url: req.url, remoteAddress: peer, protocol, connectTime: 0, data: shake.data, request: req };
+    const data: Conn = { fd, url: req.url, remoteAddress: peer, protocol, connectTime: 0, data: shake.data, request: req };
     let upgraded = false;
     try {
       upgraded = bun.upgrade(req, { headers: shake.headers, data });
@@ -125,9 +132,9 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
 
   const tls = config.ssl ? { cert: readPem(config.ssl.certFile, 'certFile'), key: readPem(config.ssl.keyFile, 'keyFile') } : undefined;
   const listen = config.sockType === 'unix' ? { unix: config.path } : { hostname: config.host, port: config.port, reusePort: options.reusePort ?? false };
-  let bun: Server<ConnData>;
+  let bun: Server<Conn>;
   try {
-    bun = Bun.serve<ConnData>({
+    bun = Bun.serve<Conn>({
       ...listen,
       tls,
       fetch(req, bunServer) {
@@ -148,7 +155,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         open(ws: Socket) {
           const d = ws.data;
           d.connectTime = Date.now();
-          server.opened(ws);
+          node.opened(ws);
           const req = d.request!;
           d.request = undefined; // do not keep the request alive for the socket's lifetime
           const hook = running.hooks.open;
@@ -160,7 +167,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           }
         },
         message(ws: Socket, message: string | Buffer) {
-          server.counters.messagesIn++;
+          node.counters.messagesIn++;
           if (!pipeline.message(ws)) return;
           const hook = running.hooks.message;
           if (!hook) return;
@@ -174,7 +181,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         },
         close(ws: Socket, code: number, reason: string) {
           const fd = ws.data.fd;
-          server.closed(fd);
+          node.closed(fd);
           pipeline.closed(fd);
           const hook = running.hooks.close;
           if (!hook) return;
@@ -189,7 +196,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   } catch (error) {
     throw listenError(config, error);
   }
-  server.attach(bun);
+  node.attach(bun);
   running.url = new URL(config.sockType === 'unix' ? `ws+unix://${config.path}` : `${tls ? 'wss' : 'ws'}://${hostForUrl(config.host)}:${bun.port}`);
   ContextManager.set('WsServer', server);
   ContextManager.set('FdsTable', server.table);
@@ -198,10 +205,11 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   function stop(): Promise<void> {
     stopping ??= (async () => {
       void bun.stop(false); // stop accepting; open sockets and in-flight requests carry on
-      for (const fd of [...server.localConnections()]) server.socket(fd)?.close(1001, 'server shutting down');
+      for (const fd of [...node.fds()]) node.socket(fd)?.close(1001, 'server shutting down');
       const deadline = Date.now() + config.additional.shutdownTimeout * 1000;
-      while ((server.localCount() > 0 || bun.pendingRequests > 0) && Date.now() < deadline) await Bun.sleep(10);
+      while ((node.connectionCount() > 0 || bun.pendingRequests > 0) && Date.now() < deadline) await Bun.sleep(10);
       await bun.stop(true);
+      await node.adapter.stop();
     })();
     return stopping;
   }

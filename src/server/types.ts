@@ -35,6 +35,8 @@ export interface ClientInfo {
   connectTime: number;
   /** Index of the worker process that owns the connection (0 with one worker). */
   worker: number;
+  /** Id of the node that owns the connection (0 with the memory adapter); the low 20 bits of its fd otherwise. */
+  node: number;
   data: Record<string, unknown>;
 }
 

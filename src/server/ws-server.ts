@@ -1,310 +1,219 @@
-// WsServer: the server object callbacks receive (Swoole's names), over Bun's sockets and native topics.
-import type { Server, ServerWebSocket } from 'bun';
+// WsServer: the server object callbacks receive (Swoole's names). Delivery is synchronous: native on this node,
+// handed to the adapter for the others. Questions that need other nodes are awaited, on `server.cluster`.
+import type { AdapterStatus, Payload } from '../adapters/types';
+import { checkPayload, revive } from '../adapters/wire';
 import type { ResolvedConfig } from '../config/schema';
 import { FdsTable } from '../connections/fds-table';
+import type { Node, Stats } from './node';
 import type { ClientInfo } from './types';
 
-/** What ody keeps on each Bun socket (ws.data). */
-export interface ConnData {
-  fd: number;
-  url: string;
-  remoteAddress: string;
-  protocol: string;
-  connectTime: number;
-  data: Record<string, unknown>;
-  /** The upgrade request, held only until onOpen has seen it. */
-  request: Request | undefined;
-}
+export type { Payload };
+export type { Stats };
 
-export type Socket = ServerWebSocket<ConnData>;
-export type Payload = string | Uint8Array | ArrayBuffer;
-
-/** Every open socket subscribes to this topic so broadcast stays native (no JS loop over sockets). */
-export const ALL_TOPIC = '\u0000ody:all';
-
-/**
- * The other workers, as one worker sees them (set only when workerNum > 1): remote fds and
- * counters are mirrored from the primary, remote operations are forwarded to it.
- */
-export interface ClusterLink {
-  /** Client info of an fd open on another worker. */
-  info(fd: number): ClientInfo | undefined;
-  fds(): IterableIterator<number>;
-  count(): number;
-  push(fd: number, data: Payload): boolean;
-  disconnect(fd: number, code: number, reason: string): boolean;
-  subscribe(fd: number, topic: string): boolean;
-  unsubscribe(fd: number, topic: string): boolean;
-  /** Forwards a broadcast; returns how many remote sockets it will reach. */
-  broadcast(data: Payload, except: number[]): number;
-  /** Forwards a publish; returns the remote subscriber count last reported. */
-  publish(topic: string, data: Payload): number;
-  subscriberCount(topic: string): number;
-  opened(info: ClientInfo): void;
-  closed(fd: number): void;
-  /** A local socket joined `topic` (so the topic's local count gets reported). */
-  subscribed(topic: string): void;
-  /** Sum of the other workers' counters, as last reported. */
-  remoteStats(): Pick<Stats, 'connectionsTotal' | 'handshakesRejected' | 'messagesIn' | 'messagesOut' | 'callbackErrors' | 'rssBytes'>;
-}
-
-export interface Stats {
-  pid: number;
-  worker: number;
-  uptimeMs: number;
-  connections: number;
-  handshakesPending: number;
-  connectionsTotal: number;
-  handshakesRejected: number;
-  messagesIn: number;
-  messagesOut: number;
-  callbackErrors: number;
-  rssBytes: number;
-}
+type Except = { except?: number | Iterable<number> };
 
 export class WsServer {
-  /** Connection table the built-in callbacks keep ({ fd, name } per open socket). */
+  /** This node's connection table (the built-in callbacks keep { fd, name } per open socket). */
   readonly table = new FdsTable();
-  /** Counters behind stats(); the serve loop increments them. */
-  readonly counters = { connectionsTotal: 0, handshakesRejected: 0, messagesIn: 0, messagesOut: 0, callbackErrors: 0 };
-  readonly #sockets = new Map<number, Socket>();
-  readonly #pending = new Set<number>();
-  readonly #startedAt = Date.now();
-  #bun: Server<ConnData> | undefined;
-  #nextFd: number;
-  /** The other workers; undefined with one worker, so that mode pays nothing for clustering. */
-  link: ClusterLink | undefined;
+  /** The same questions asked of every node of the cluster (other workers, other machines), awaited. */
+  readonly cluster: Cluster;
+  readonly #node: Node;
 
-  /**
-   * @param fdStart first fd handed out; @param fdStep distance between fds, so several workers
-   * (each with its own start) never hand out the same number.
-   */
   constructor(
     public config: ResolvedConfig,
-    readonly worker = 0,
-    fdStart = 1,
-    private readonly fdStep = 1,
+    node: Node,
   ) {
-    this.#nextFd = fdStart;
+    this.#node = node;
+    this.cluster = new Cluster(node);
   }
 
-  /** Bun's server, once listening. */
-  get bun(): Server<ConnData> {
-    if (!this.#bun) throw new Error('server is not listening yet');
-    return this.#bun;
+  /** Index of this worker process (0 with one worker). */
+  get worker(): number {
+    return this.#node.worker;
   }
 
-  attach(bun: Server<ConnData>): void {
-    this.#bun = bun;
-  }
-
-  allocateFd(): number {
-    const fd = this.#nextFd;
-    this.#nextFd += this.fdStep;
-    return fd;
-  }
-
-  // -- bookkeeping used by the serve loop --
-  beginHandshake(fd: number): void {
-    this.#pending.add(fd);
-  }
-  endHandshake(fd: number): void {
-    this.#pending.delete(fd);
-  }
-  opened(ws: Socket): void {
-    this.#sockets.set(ws.data.fd, ws);
-    this.counters.connectionsTotal++;
-    ws.subscribe(ALL_TOPIC);
-    if (this.link) this.link.opened(this.#info(ws.data));
-  }
-  closed(fd: number): void {
-    this.#sockets.delete(fd);
-    this.link?.closed(fd);
-  }
-  socket(fd: number): Socket | undefined {
-    return this.#sockets.get(fd);
-  }
-
-  // -- the Swoole-named API --
-
-  /** Sends to one connection; false when the fd is not open or the message was dropped (backpressure). */
+  /** Sends to one connection, wherever it is; false when no live node holds it, or when the message was dropped (backpressure). */
   push(fd: number, data: Payload): boolean {
-    const ws = this.#sockets.get(fd);
-    if (!ws) return this.link?.push(fd, data) ?? false;
-    this.counters.messagesOut++;
-    return ws.send(data) !== 0;
+    checkPayload(data);
+    return this.#node.push(fd, data) || (!this.#node.socket(fd) && this.#node.adapter.push(fd, data));
   }
 
-  /** True while fd is an open WebSocket. */
-  isEstablished(fd: number): boolean {
-    const ws = this.#sockets.get(fd);
-    return ws ? ws.readyState === 1 : this.link?.info(fd) !== undefined;
-  }
-
-  /** True while fd is an open WebSocket or a handshake in progress. */
-  exist(fd: number): boolean {
-    return this.#sockets.has(fd) || this.#pending.has(fd) || this.link?.info(fd) !== undefined;
-  }
-
-  /** Closes a connection with a close code and reason; false when the fd is not open. */
+  /** Closes a connection (on any node) with a close code (1000 or 3000-4999) and reason; false when no live node holds it. */
   disconnect(fd: number, code = 1000, reason = ''): boolean {
-    const ws = this.#sockets.get(fd);
-    if (!ws) return this.link?.disconnect(fd, code, reason) ?? false;
-    ws.close(code, reason);
-    return true;
+    checkClose(code, reason);
+    return this.#node.disconnect(fd, code, reason) || this.#node.adapter.disconnect(fd, code, reason);
   }
 
-  /** The fds of established WebSockets (on every worker). */
-  get connections(): IterableIterator<number> {
-    const link = this.link;
-    if (!link) return this.#sockets.keys();
-    const local = this.#sockets.keys();
-    return (function* () {
-      yield* local;
-      yield* link.fds();
-    })();
-  }
-
-  /** Handshakes in progress (async onHandshake still running). */
-  get pendingCount(): number {
-    return this.#pending.size;
-  }
-
-  /** Number of established WebSockets (on every worker). */
-  count(): number {
-    return this.#sockets.size + (this.link?.count() ?? 0);
-  }
-
-  /** Number of established WebSockets owned by this process. */
-  localCount(): number {
-    return this.#sockets.size;
-  }
-
-  localConnections(): IterableIterator<number> {
-    return this.#sockets.keys();
-  }
-
-  getClientInfo(fd: number): ClientInfo | null {
-    const d = this.#sockets.get(fd)?.data;
-    if (!d) return this.link?.info(fd) ?? null;
-    return this.#info(d);
-  }
-
-  #info(d: ConnData): ClientInfo {
-    return { fd: d.fd, remoteAddress: d.remoteAddress, url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, data: d.data };
-  }
-
-  /** Sends to every open connection except `except`; returns how many it reached. */
-  broadcast(data: Payload, options: { except?: number | Iterable<number> } = {}): number {
-    const except = options.except === undefined ? [] : typeof options.except === 'number' ? [options.except] : [...options.except];
-    const remote = this.link ? this.link.broadcast(data, except) : 0;
-    return this.deliverBroadcast(data, except) + remote;
-  }
-
-  /** Broadcast to this process's sockets only (the cluster calls it for broadcasts from other workers). */
-  deliverBroadcast(data: Payload, except: number[]): number {
-    const skipped = except.map((fd) => this.#sockets.get(fd)).filter((ws): ws is Socket => ws !== undefined);
-    const reached = this.#sockets.size - skipped.length;
-    this.counters.messagesOut += reached;
-    if (skipped.length === 0) {
-      this.bun.publish(ALL_TOPIC, data);
-    } else if (skipped.length === 1) {
-      skipped[0]!.publish(ALL_TOPIC, data); // a socket's own publish skips itself
-    } else {
-      // Several to skip: leave the topic for one synchronous publish, nothing can interleave.
-      for (const ws of skipped) ws.unsubscribe(ALL_TOPIC);
-      this.bun.publish(ALL_TOPIC, data);
-      for (const ws of skipped) ws.subscribe(ALL_TOPIC);
-    }
-    return reached;
-  }
-
-  /** Adds fd to a topic; false when the fd is not open. */
+  /** Adds fd (on any node) to a topic; false when no live node holds it. */
   subscribe(fd: number, topic: string): boolean {
-    const ws = this.#sockets.get(fd);
-    if (!ws) return this.link?.subscribe(fd, checkTopic(topic)) ?? false;
-    ws.subscribe(checkTopic(topic));
-    this.#noteTopic(topic);
-    this.link?.subscribed(topic);
-    return true;
+    checkTopic(topic);
+    return this.#node.subscribe(fd, topic) || this.#node.adapter.subscribe(fd, topic);
   }
 
   unsubscribe(fd: number, topic: string): boolean {
-    const ws = this.#sockets.get(fd);
-    if (!ws) return this.link?.unsubscribe(fd, checkTopic(topic)) ?? false;
-    ws.unsubscribe(checkTopic(topic));
-    return true;
+    checkTopic(topic);
+    return this.#node.unsubscribe(fd, topic) || this.#node.adapter.unsubscribe(fd, topic);
   }
 
-  /** Sends to every subscriber of a topic (Bun's native fan-out); returns the subscriber count. */
+  /** Sends to every connection on every node except `except`; returns how many it reached on this node. */
+  broadcast(data: Payload, options: Except = {}): number {
+    checkPayload(data);
+    const except = exceptList(options.except);
+    this.#node.adapter.broadcast(data, except);
+    return this.#node.broadcast(data, except);
+  }
+
+  /** Sends to every subscriber of a topic on every node (native fan-out); returns this node's subscriber count. */
   publish(topic: string, data: Payload): number {
     checkTopic(topic);
-    const remote = this.link ? this.link.publish(topic, data) : 0;
-    return this.deliverPublish(topic, data) + remote;
+    checkPayload(data);
+    this.#node.adapter.publish(topic, data);
+    return this.#node.publish(topic, data);
   }
 
-  /** Publish to this process's subscribers only (the cluster calls it for publishes from other workers). */
-  deliverPublish(topic: string, data: Payload): number {
-    const subscribers = this.bun.subscriberCount(topic);
-    this.counters.messagesOut += subscribers;
-    if (subscribers > 0) this.bun.publish(topic, data);
-    return subscribers;
+  // -- questions about this node (synchronous); server.cluster asks every node --
+
+  /** True while fd is an open WebSocket on this node. */
+  isEstablished(fd: number): boolean {
+    return this.#node.socket(fd)?.readyState === 1;
+  }
+
+  /** True while fd is an open WebSocket or a handshake in progress on this node. */
+  exist(fd: number): boolean {
+    return this.#node.socket(fd) !== undefined || this.#node.isPending(fd);
+  }
+
+  /** The fds of established WebSockets on this node. */
+  get connections(): IterableIterator<number> {
+    return this.#node.fds();
+  }
+
+  /** Established WebSockets on this node. */
+  count(): number {
+    return this.#node.connectionCount();
+  }
+
+  getClientInfo(fd: number): ClientInfo | null {
+    return this.#node.info(fd);
   }
 
   subscriberCount(topic: string): number {
-    return this.bun.subscriberCount(checkTopic(topic)) + (this.link?.subscriberCount(topic) ?? 0);
+    return this.#node.subscriberCount(checkTopic(topic));
   }
 
-  /** Subscribers of a topic in this process only. */
-  localSubscriberCount(topic: string): number {
-    return this.bun.subscriberCount(topic);
-  }
-
-  /** Counters for the whole server: with workers, the others' part is as last reported (within ~250 ms). */
-  stats(): Stats {
-    const local = this.localStats();
-    const remote = this.link?.remoteStats();
-    if (!remote) return local;
-    for (const key of Object.keys(remote) as (keyof typeof remote)[]) local[key] += remote[key];
-    local.connections = this.count();
-    return local;
-  }
-
-  /** Counters of this process alone. */
-  localStats(): Stats {
-    return {
-      pid: process.pid,
-      worker: this.worker,
-      uptimeMs: Date.now() - this.#startedAt,
-      connections: this.#sockets.size,
-      handshakesPending: this.#pending.size,
-      ...this.counters,
-      rssBytes: process.memoryUsage.rss(),
-    };
-  }
-
-  // -- topic bookkeeping: Bun counts a topic's subscribers but cannot list topics, so the names are kept here --
-  readonly #topicNames = new Set<string>();
-  #pruneTopicsAt = 64;
-
-  /** Topics with at least one subscriber, and how many each has. */
+  /** Topics with subscribers on this node, and how many each has. */
   topics(): { topic: string; subscribers: number }[] {
-    const out: { topic: string; subscribers: number }[] = [];
-    for (const topic of this.#topicNames) {
-      const subscribers = this.bun.subscriberCount(topic);
-      if (subscribers > 0) out.push({ topic, subscribers });
-      else this.#topicNames.delete(topic); // everyone left (or closed): Bun already forgot it
-    }
-    return out;
+    return this.#node.topics();
   }
 
-  /** Sockets leave topics silently when they close, so names are pruned whenever the set has doubled: amortized O(1). */
-  #noteTopic(topic: string): void {
-    this.#topicNames.add(topic);
-    if (this.#topicNames.size < this.#pruneTopicsAt) return;
-    this.topics();
-    this.#pruneTopicsAt = Math.max(64, this.#topicNames.size * 2);
+  /** This node's counters. */
+  stats(): Stats {
+    return this.#node.stats();
   }
+}
+
+/** server.cluster: every question answered by all live nodes (this one included) within the adapter's timeout. */
+export class Cluster {
+  constructor(readonly node: Node) {}
+
+  /** Which adapter joins the nodes, whether it is connected, and how many other nodes are alive. */
+  get adapter(): AdapterStatus {
+    return this.node.adapter.status();
+  }
+
+  async count(): Promise<number> {
+    const others = (await this.node.adapter.ask({ kind: 'count' })) as number[];
+    return others.reduce((a, b) => a + (b ?? 0), this.node.connectionCount());
+  }
+
+  async connections(): Promise<number[]> {
+    const others = (await this.node.adapter.ask({ kind: 'connections' })) as (number[] | null)[];
+    return [...this.node.fds(), ...others.flatMap((fds) => fds ?? [])];
+  }
+
+  /** Client info of every connection on every node. */
+  async clients(): Promise<ClientInfo[]> {
+    const others = (await this.node.adapter.ask({ kind: 'clients' })) as (ClientInfo[] | null)[];
+    const local = [...this.node.fds()].map((fd) => this.node.info(fd)!);
+    return [...local, ...(others.flat().filter((info) => info !== null).map(revive) as ClientInfo[])];
+  }
+
+  async getClientInfo(fd: number): Promise<ClientInfo | null> {
+    const owner = this.#remoteOwner(fd);
+    if (owner === undefined) return this.node.info(fd);
+    const [info] = await this.node.adapter.ask({ kind: 'info', fd }, owner);
+    return (revive(info) as ClientInfo | undefined) ?? null;
+  }
+
+  async exist(fd: number): Promise<boolean> {
+    const owner = this.#remoteOwner(fd);
+    if (owner === undefined) return this.node.socket(fd) !== undefined || this.node.isPending(fd);
+    return (await this.node.adapter.ask({ kind: 'exist', fd }, owner))[0] === true;
+  }
+
+  async isEstablished(fd: number): Promise<boolean> {
+    const owner = this.#remoteOwner(fd);
+    if (owner === undefined) return this.node.socket(fd)?.readyState === 1;
+    return (await this.node.adapter.ask({ kind: 'established', fd }, owner))[0] === true;
+  }
+
+  async subscriberCount(topic: string): Promise<number> {
+    const others = (await this.node.adapter.ask({ kind: 'subscribers', topic: checkTopic(topic) })) as number[];
+    return others.reduce((a, b) => a + (b ?? 0), this.node.subscriberCount(topic));
+  }
+
+  /** Every topic with subscribers anywhere, with the cluster-wide count. */
+  async topics(): Promise<{ topic: string; subscribers: number }[]> {
+    const others = (await this.node.adapter.ask({ kind: 'topics' })) as ({ topic: string; subscribers: number }[] | null)[];
+    const sum = new Map<string, number>();
+    for (const list of [this.node.topics(), ...others]) for (const t of list ?? []) sum.set(t.topic, (sum.get(t.topic) ?? 0) + t.subscribers);
+    return [...sum].map(([topic, subscribers]) => ({ topic, subscribers }));
+  }
+
+  /** Each live node's counters, this one first. */
+  async nodes(): Promise<Stats[]> {
+    const others = (await this.node.adapter.ask({ kind: 'stats' })) as (Stats | null)[];
+    return [this.node.stats(), ...others.filter((s): s is Stats => s !== null)];
+  }
+
+  /** Counters summed over every live node (pid, worker and node are this node's). */
+  async stats(): Promise<Stats & { nodes: number }> {
+    const [self, ...others] = await this.nodes();
+    const total = { ...self!, nodes: 1 + others.length };
+    for (const s of others) {
+      for (const key of SUMMED) total[key] += s[key];
+    }
+    return total;
+  }
+
+  /** broadcast(), awaited: how many sockets it reached on every node. */
+  async broadcast(data: Payload, options: Except = {}): Promise<number> {
+    checkPayload(data);
+    const except = exceptList(options.except);
+    const local = this.node.broadcast(data, except);
+    const others = (await this.node.adapter.ask({ kind: 'broadcast', data, except })) as number[];
+    return others.reduce((a, b) => a + (b ?? 0), local);
+  }
+
+  /** publish(), awaited: how many subscribers it reached on every node. */
+  async publish(topic: string, data: Payload): Promise<number> {
+    checkTopic(topic);
+    checkPayload(data);
+    const local = this.node.publish(topic, data);
+    const others = (await this.node.adapter.ask({ kind: 'publish', topic, data })) as number[];
+    return others.reduce((a, b) => a + (b ?? 0), local);
+  }
+
+  #remoteOwner(fd: number): number | undefined {
+    const owner = this.node.adapter.ownerOf(fd);
+    return owner === undefined || owner === this.node.adapter.status().node ? undefined : owner;
+  }
+}
+
+const SUMMED = ['connections', 'handshakesPending', 'connectionsTotal', 'handshakesRejected', 'messagesIn', 'messagesOut', 'callbackErrors', 'rssBytes'] as const satisfies (keyof Stats)[];
+
+function exceptList(except: Except['except']): number[] {
+  return except === undefined ? [] : typeof except === 'number' ? [except] : [...except];
 }
 
 function checkTopic(topic: string): string {
@@ -312,4 +221,10 @@ function checkTopic(topic: string): string {
     throw new TypeError(`topic must be a non-empty string not starting with NUL, got ${JSON.stringify(topic)}`);
   }
   return topic;
+}
+
+/** Close codes a server may send: 1000, or 3000-4999 (registered and private); reasons fit a control frame. */
+function checkClose(code: number, reason: string): void {
+  if (!Number.isInteger(code) || !(code === 1000 || (code >= 3000 && code <= 4999))) throw new TypeError(`close code must be 1000 or 3000-4999, got ${code}`);
+  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) throw new TypeError('close reason must be a string of at most 123 bytes');
 }

@@ -17,7 +17,7 @@ export class Ctl {
     if (cmd === 'bcast') server.broadcast(a + (text ? ' ' + text : ''), { except: f.fd });
     if (cmd === 'sub') server.subscribe(Number(a), text);
     if (cmd === 'pub') server.publish(a, text);
-    if (cmd === 'info') server.push(f.fd, JSON.stringify({ count: server.count(), subs: server.subscriberCount(a), other: server.getClientInfo(Number(text))?.worker, established: server.isEstablished(Number(text)), connections: [...server.connections].sort((x, y) => x - y) }));
+    if (cmd === 'info') void (async () => server.push(f.fd, JSON.stringify({ count: await server.cluster.count(), subs: await server.cluster.subscriberCount(a), other: (await server.cluster.getClientInfo(Number(text)))?.worker, established: await server.cluster.isEstablished(Number(text)), connections: (await server.cluster.connections()).sort((x, y) => x - y) })))();
   }
 }
 `;
@@ -54,7 +54,6 @@ test('2 workers: spread, cross-worker push, exactly-once broadcast, publish, cou
   a.send(`push ${wb.fd} across`);
   expect(await b.next()).toBe('across');
 
-  await Bun.sleep(300); // counters and mirrors settle (eventually consistent within ~250 ms)
   a.send(`info none ${wb.fd}`);
   const info = JSON.parse(String(await a.next()));
   expect(info).toEqual({ count: clients.length, subs: 0, other: 1, established: true, connections: who.map((w) => w.fd).sort((x, y) => x - y) });
@@ -64,7 +63,7 @@ test('2 workers: spread, cross-worker push, exactly-once broadcast, publish, cou
 
   a.send(`sub ${wb.fd} news`);
   a.send(`sub ${wa.fd} news`);
-  await Bun.sleep(300);
+  await until(async () => (await (await fetch(`${ody.http}/_ody/topics`, { headers: { 'x-api-key': '123123123' } })).json()).topics[0]?.subscribers === 2, 'both subscribed');
   b.send('pub news extra');
   expect([await a.next(), await b.next()]).toEqual(['extra', 'extra']);
   await Bun.sleep(50);

@@ -20,7 +20,7 @@ export function serve(user: OdyConfig = {}): TestServer {
   );
   setLogLevel(config.additional.logLevel);
   const running = startServer(config, resolveHooks(config.callbacks));
-  const port = running.server.bun.port;
+  const port = running.node.bun.port;
   return Object.assign(running, {
     ws: `ws://127.0.0.1:${port}`,
     http: `http://127.0.0.1:${port}`,
@@ -46,9 +46,9 @@ export function captureLogs(): { lines: string[] } & Disposable {
 }
 
 /** Resolves when `check` passes, polling; fails with `what` after `ms`. */
-export async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(5);
   }

@@ -31,7 +31,7 @@ test('drop (the default): the slow socket\'s buffer stays near the limit, it sta
   using _slow = await neverReads(s.ws);
   using reader = await open(s.ws, { lib: 'ws' });
   await until(() => s.server.count() === 2, 'both open');
-  const slow = s.server.socket(1)!;
+  const slow = s.node.socket(1)!;
   let sent = 0;
   let maxBuffered = 0;
   let dropsFrom = -1; // first batch in which a message to the slow socket was dropped

@@ -60,7 +60,7 @@ test('getClientInfo describes an open fd and is null otherwise', async () => {
   using c = await open(`${s.ws}/chat`, { protocols: ['v1', 'v2'] });
   const info = s.server.getClientInfo(1)!;
   expect({ ...info, connectTime: typeof info.connectTime }).toEqual({
-    fd: 1, remoteAddress: '127.0.0.1', url: `${s.http}/chat`, protocol: 'v2', connectTime: 'number', worker: 0, data: { role: 'admin' },
+    fd: 1, remoteAddress: '127.0.0.1', url: `${s.http}/chat`, protocol: 'v2', connectTime: 'number', worker: 0, node: 0, data: { role: 'admin' },
   });
   expect(c.protocol()).toBe('v2');
   expect(s.server.getClientInfo(5)).toBeNull();

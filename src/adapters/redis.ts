@@ -1,0 +1,162 @@
+// The redis adapter: nodes on any number of machines joined by Redis pub/sub (Bun's built-in client, Redis >= 7.0).
+// Channels: <prefix>:all (fan-out and heartbeats), <prefix>:node:<id> (directed messages and answers).
+import { RedisClient } from 'bun';
+import { ClusterAdapter, NODE_SPACE, NODE_TIMEOUT_MS } from './cluster-adapter';
+import type { Message } from './wire';
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5000;
+
+export interface RedisAdapterOptions {
+  url: string;
+  prefix: string;
+  askTimeoutMs?: number;
+}
+
+export class RedisAdapter extends ClusterAdapter {
+  readonly driver = 'redis';
+  #pub: RedisClient | undefined;
+  #sub: RedisClient | undefined;
+  #retryMs = RETRY_MIN_MS;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+  readonly #all: string;
+  readonly #nodes: string;
+  readonly #seq: string;
+
+  constructor(private readonly options: RedisAdapterOptions) {
+    super(options.askTimeoutMs);
+    this.#all = `${options.prefix}:all`;
+    this.#nodes = `${options.prefix}:nodes`;
+    this.#seq = `${options.prefix}:node-seq`;
+  }
+
+  /** First connection: fails start-up (one clear line) when Redis cannot be reached. */
+  protected async connect(): Promise<void> {
+    try {
+      await this.#open();
+    } catch (error) {
+      this.#close();
+      throw new Error(`cannot reach Redis at ${redactUrl(this.options.url)}: ${(error as Error).message}`);
+    }
+    this.log.info(`redis adapter up: node ${this.id}, prefix '${this.options.prefix}'`);
+  }
+
+  async #open(): Promise<void> {
+    // Our own reconnect below resubscribes; Bun's would reconnect without the subscriptions.
+    const pub = new RedisClient(this.options.url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 3000 });
+    this.#pub = pub;
+    await pub.connect();
+    if (this.id === 0) this.id = await this.#newId(pub);
+    else await this.#keepSeqAbove(pub); // Redis lost its data (restart without persistence): never hand our id out again
+    const sub = await pub.duplicate();
+    this.#sub = sub;
+    const onMessage = (text: string) => {
+      let message: Message;
+      try {
+        message = JSON.parse(text);
+      } catch {
+        return this.log.warn('ignoring a malformed message on the cluster channel');
+      }
+      this.receive(message);
+    };
+    await sub.subscribe([this.#all, `${this.options.prefix}:node:${this.id}`], onMessage);
+    pub.onclose = (error) => this.#lost(error);
+    sub.onclose = (error) => this.#lost(error);
+    this.up = true;
+    this.#retryMs = RETRY_MIN_MS;
+  }
+
+  /** An id no live node holds: INCR, skipping ids still in the registry (the counter wraps at NODE_SPACE). */
+  async #newId(pub: RedisClient): Promise<number> {
+    const live = new Set((await this.#liveNodes(pub)).map(([id]) => id));
+    for (let i = 0; i < 64; i++) {
+      const id = ((await pub.incr(this.#seq)) % (NODE_SPACE - 1)) + 1;
+      if (!live.has(id)) return id;
+    }
+    throw new Error('no free node id (over a million live nodes?)');
+  }
+
+  async #keepSeqAbove(pub: RedisClient): Promise<void> {
+    const script = "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 1";
+    await pub.send('EVAL', [script, '1', this.#seq, String(this.id)]);
+  }
+
+  async #liveNodes(pub: RedisClient): Promise<[number, number][]> {
+    const members: string[] = await pub.send('ZRANGEBYSCORE', [this.#nodes, String(Date.now() - NODE_TIMEOUT_MS), '+inf']);
+    return members.map((m) => [Number(m), 0] as [number, number]).filter(([id]) => id > 0);
+  }
+
+  protected discover(): Promise<[number, number][]> {
+    return this.#liveNodes(this.#pub!);
+  }
+
+  /** Each heartbeat refreshes this node in the registry that newcomers read. */
+  protected override beat(): void {
+    if (!this.up || !this.#pub) return;
+    const now = Date.now();
+    this.#pub.send('ZADD', [this.#nodes, String(now), String(this.id)]).catch(() => {});
+    this.#pub.send('ZREMRANGEBYSCORE', [this.#nodes, '-inf', String(now - 10 * NODE_TIMEOUT_MS)]).catch(() => {});
+  }
+
+  protected send(message: Message): void {
+    const pub = this.#pub;
+    if (!this.up || !pub) {
+      this.dropped++;
+      return;
+    }
+    const channel = message.to === undefined ? this.#all : `${this.options.prefix}:node:${message.to}`;
+    pub.publish(channel, JSON.stringify(message)).catch(() => this.dropped++);
+  }
+
+  /** One log line per outage; reconnect with backoff, resubscribe, one line when back. */
+  #lost(error: Error | undefined): void {
+    if (this.#stopped || !this.up) return;
+    this.up = false;
+    this.log.error(`redis connection lost (${error?.message ?? 'closed'}); serving local clients only, retrying`);
+    this.#close();
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#retry = setTimeout(async () => {
+      try {
+        await this.#open();
+        this.log.info(`redis connection restored: node ${this.id} resubscribed`);
+      } catch {
+        this.#close();
+        this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+        if (!this.#stopped) this.#schedule();
+      }
+    }, this.#retryMs);
+  }
+
+  #close(): void {
+    for (const client of [this.#pub, this.#sub]) {
+      if (!client) continue;
+      client.onclose = null;
+      try {
+        client.close();
+      } catch {}
+    }
+    this.#pub = this.#sub = undefined;
+  }
+
+  protected async disconnectTransport(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    if (this.up && this.#pub) await this.#pub.send('ZREM', [this.#nodes, String(this.id)]).catch(() => {});
+    this.#close();
+  }
+}
+
+/** The URL without its password, for log lines. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

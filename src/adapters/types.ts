@@ -1,0 +1,76 @@
+// The adapter contract: how one node (a worker, or a machine) reaches the others. Nothing here knows Bun.serve.
+
+/** What a message to sockets can carry. */
+export type Payload = string | Uint8Array | ArrayBuffer;
+
+/** Questions a node answers about its own connections (asked of every live node, or of one fd's owner). */
+export type Query =
+  | { kind: 'count' }
+  | { kind: 'connections' }
+  | { kind: 'info'; fd: number }
+  /** Client info of every connection on the node. */
+  | { kind: 'clients' }
+  | { kind: 'exist'; fd: number }
+  | { kind: 'established'; fd: number }
+  | { kind: 'topics' }
+  | { kind: 'subscribers'; topic: string }
+  | { kind: 'stats' }
+  /** Deliver and say how many sockets were reached, for the awaited cluster-wide broadcast/publish. */
+  | { kind: 'broadcast'; data: Payload; except: number[] }
+  | { kind: 'publish'; topic: string; data: Payload };
+
+/** The node an adapter serves: delivery on its own sockets, answers about them. Implemented by the server. */
+export interface LocalNode {
+  push(fd: number, data: Payload): boolean;
+  disconnect(fd: number, code: number, reason: string): boolean;
+  subscribe(fd: number, topic: string): boolean;
+  unsubscribe(fd: number, topic: string): boolean;
+  /** Sends to every local socket but `except`; returns how many it reached. */
+  broadcast(data: Payload, except: readonly number[]): number;
+  /** Sends to the local subscribers of `topic`; returns how many. */
+  publish(topic: string, data: Payload): number;
+  /** Answers a query from local state; the result must be JSON-safe. */
+  answer(query: Query): unknown;
+  /** Open connections, reported in heartbeats (cluster-wide maxConnections). */
+  connectionCount(): number;
+}
+
+export type AdapterState = 'up' | 'down';
+
+export interface AdapterStatus {
+  driver: 'memory' | 'ipc' | 'redis';
+  state: AdapterState;
+  /** This node's id (fds it hands out end in it). */
+  node: number;
+  /** Other nodes heard from within the liveness window. */
+  peers: number;
+  /** Messages toward other nodes dropped (no live owner, outage, a slow peer). */
+  dropped: number;
+}
+
+/** What the server uses: directed and fan-out delivery to other nodes, and questions with a timeout. */
+export interface Adapter {
+  readonly driver: AdapterStatus['driver'];
+  /** Connects and learns the live nodes; the node serves only after this resolves. */
+  start(node: LocalNode): Promise<void>;
+  stop(): Promise<void>;
+  /** The fd for this node's n-th connection (n from 1): unique across every node of the cluster. */
+  fd(seq: number): number;
+  /** Forwarded to the owner of `fd`; false when no live node owns it. */
+  push(fd: number, data: Payload): boolean;
+  disconnect(fd: number, code: number, reason: string): boolean;
+  subscribe(fd: number, topic: string): boolean;
+  unsubscribe(fd: number, topic: string): boolean;
+  /** Delivered by every other node (each once); the local part is the caller's. */
+  broadcast(data: Payload, except: readonly number[]): void;
+  publish(topic: string, data: Payload): void;
+  /** A local socket joined `topic`: publishes to it must reach this node. */
+  interest(topic: string): void;
+  /** Answers of the other nodes (or of the owner of `fd` alone); nodes that miss the timeout are left out. */
+  ask(query: Query, owner?: number): Promise<unknown[]>;
+  /** The node owning `fd` (its id), or undefined for fds this adapter never hands out. */
+  ownerOf(fd: number): number | undefined;
+  /** Connections on the other nodes as of their last heartbeat. */
+  remoteConnections(): number;
+  status(): AdapterStatus;
+}

@@ -1,0 +1,246 @@
+// The local node: this process's sockets (one record per fd, kept on the Bun socket), native delivery, and answers
+// about them for other nodes. The serve loop drives it; users see it only through the WsServer facade.
+import type { Server, ServerWebSocket } from 'bun';
+import type { Adapter, LocalNode, Payload, Query } from '../adapters/types';
+import { jsonSafe } from '../adapters/wire';
+import { logger } from '../log/logger';
+import type { ClientInfo } from './types';
+
+/** The connection record: what ody keeps per fd, as Bun's ws.data. */
+export interface Conn {
+  fd: number;
+  url: string;
+  remoteAddress: string;
+  protocol: string;
+  connectTime: number;
+  data: Record<string, unknown>;
+  /** The upgrade request, held only until onOpen has seen it. */
+  request: Request | undefined;
+}
+
+export type Socket = ServerWebSocket<Conn>;
+
+/** Subscribed by every socket once broadcast() is first used, so broadcast stays native (no JS loop over sockets). */
+export const ALL_TOPIC = '\u0000ody:all';
+
+export interface Stats {
+  pid: number;
+  worker: number;
+  /** Node id (the low part of this node's fds); 0 with the memory adapter. */
+  node: number;
+  uptimeMs: number;
+  connections: number;
+  handshakesPending: number;
+  connectionsTotal: number;
+  handshakesRejected: number;
+  messagesIn: number;
+  messagesOut: number;
+  callbackErrors: number;
+  rssBytes: number;
+}
+
+export class Node implements LocalNode {
+  /** Counters behind stats(); the serve loop increments them. */
+  readonly counters = { connectionsTotal: 0, handshakesRejected: 0, messagesIn: 0, messagesOut: 0, callbackErrors: 0 };
+  readonly #sockets = new Map<number, Socket>();
+  readonly #pending = new Set<number>();
+  readonly #startedAt = Date.now();
+  #seq = 0;
+  #bun: Server<Conn> | undefined;
+  /** Sockets join ALL_TOPIC only once someone broadcasts: until then nobody pays for the subscription. */
+  #broadcasting = false;
+
+  constructor(
+    readonly adapter: Adapter,
+    readonly worker = 0,
+  ) {}
+
+  get bun(): Server<Conn> {
+    if (!this.#bun) throw new Error('server is not listening yet');
+    return this.#bun;
+  }
+  attach(bun: Server<Conn>): void {
+    this.#bun = bun;
+  }
+
+  /** A fresh fd, never handed out before by any node of the cluster. */
+  allocateFd(): number {
+    return this.adapter.fd(++this.#seq);
+  }
+
+  beginHandshake(fd: number): void {
+    this.#pending.add(fd);
+  }
+  endHandshake(fd: number): void {
+    this.#pending.delete(fd);
+  }
+  opened(ws: Socket): void {
+    this.#sockets.set(ws.data.fd, ws);
+    this.counters.connectionsTotal++;
+    if (this.#broadcasting) ws.subscribe(ALL_TOPIC);
+  }
+  closed(fd: number): void {
+    this.#sockets.delete(fd);
+  }
+  socket(fd: number): Socket | undefined {
+    return this.#sockets.get(fd);
+  }
+  isPending(fd: number): boolean {
+    return this.#pending.has(fd);
+  }
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+  connectionCount(): number {
+    return this.#sockets.size;
+  }
+  fds(): IterableIterator<number> {
+    return this.#sockets.keys();
+  }
+
+  // -- delivery on this node's sockets (LocalNode) --
+  push(fd: number, data: Payload): boolean {
+    const ws = this.#sockets.get(fd);
+    if (!ws) return false;
+    this.counters.messagesOut++;
+    return ws.send(data) !== 0;
+  }
+  disconnect(fd: number, code: number, reason: string): boolean {
+    const ws = this.#sockets.get(fd);
+    if (!ws) return false;
+    ws.close(code, reason);
+    return true;
+  }
+  subscribe(fd: number, topic: string): boolean {
+    const ws = this.#sockets.get(fd);
+    if (!ws) return false;
+    ws.subscribe(topic);
+    this.#noteTopic(topic);
+    this.adapter.interest(topic);
+    return true;
+  }
+  unsubscribe(fd: number, topic: string): boolean {
+    const ws = this.#sockets.get(fd);
+    if (!ws) return false;
+    ws.unsubscribe(topic);
+    return true;
+  }
+
+  broadcast(data: Payload, except: readonly number[]): number {
+    if (!this.#broadcasting) {
+      this.#broadcasting = true;
+      for (const ws of this.#sockets.values()) ws.subscribe(ALL_TOPIC);
+    }
+    const skipped: Socket[] = [];
+    for (const fd of except) {
+      const ws = this.#sockets.get(fd);
+      if (ws) skipped.push(ws);
+    }
+    const reached = this.#sockets.size - skipped.length;
+    this.counters.messagesOut += reached;
+    if (skipped.length === 0) {
+      this.bun.publish(ALL_TOPIC, data);
+    } else if (skipped.length === 1) {
+      skipped[0]!.publish(ALL_TOPIC, data); // a socket's own publish skips itself
+    } else {
+      // Several to skip: leave the topic for one synchronous publish, nothing can interleave.
+      for (const ws of skipped) ws.unsubscribe(ALL_TOPIC);
+      this.bun.publish(ALL_TOPIC, data);
+      for (const ws of skipped) ws.subscribe(ALL_TOPIC);
+    }
+    return reached;
+  }
+
+  publish(topic: string, data: Payload): number {
+    const subscribers = this.bun.subscriberCount(topic);
+    this.counters.messagesOut += subscribers;
+    if (subscribers > 0) this.bun.publish(topic, data);
+    return subscribers;
+  }
+
+  subscriberCount(topic: string): number {
+    return this.bun.subscriberCount(topic);
+  }
+
+  info(fd: number): ClientInfo | null {
+    const d = this.#sockets.get(fd)?.data;
+    if (!d) return null;
+    return { fd: d.fd, remoteAddress: d.remoteAddress, url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, node: this.adapter.status().node, data: d.data };
+  }
+
+  stats(): Stats {
+    return {
+      pid: process.pid,
+      worker: this.worker,
+      node: this.adapter.status().node,
+      uptimeMs: Date.now() - this.#startedAt,
+      connections: this.#sockets.size,
+      handshakesPending: this.#pending.size,
+      ...this.counters,
+      rssBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  /** Another node's question about this one. Client data is user data: made JSON-safe here, or refused with a log line. */
+  answer(query: Query): unknown {
+    switch (query.kind) {
+      case 'count':
+        return this.#sockets.size;
+      case 'connections':
+        return [...this.#sockets.keys()];
+      case 'info':
+        return this.#safeInfo(query.fd);
+      case 'clients':
+        return [...this.#sockets.keys()].map((fd) => this.#safeInfo(fd));
+      case 'exist':
+        return this.#sockets.has(query.fd) || this.#pending.has(query.fd);
+      case 'established':
+        return this.#sockets.get(query.fd)?.readyState === 1;
+      case 'topics':
+        return this.topics();
+      case 'subscribers':
+        return this.subscriberCount(query.topic);
+      case 'stats':
+        return this.stats();
+      case 'broadcast':
+        return this.broadcast(query.data, query.except);
+      case 'publish':
+        return this.publish(query.topic, query.data);
+    }
+  }
+
+  #safeInfo(fd: number): ClientInfo | null {
+    const info = this.info(fd);
+    if (!info) return null;
+    try {
+      return { ...info, data: jsonSafe(info.data) as Record<string, unknown> };
+    } catch (error) {
+      logger.error(`getClientInfo(${fd}) asked by another node: the connection's data cannot be sent (${(error as Error).message}); answering without it`);
+      return { ...info, data: {} };
+    }
+  }
+
+  // -- topic names: Bun counts a topic's subscribers but cannot list topics, so the names are kept here --
+  readonly #topicNames = new Set<string>();
+  #pruneTopicsAt = 64;
+
+  /** Topics with at least one local subscriber, and how many each has. */
+  topics(): { topic: string; subscribers: number }[] {
+    const out: { topic: string; subscribers: number }[] = [];
+    for (const topic of this.#topicNames) {
+      const subscribers = this.bun.subscriberCount(topic);
+      if (subscribers > 0) out.push({ topic, subscribers });
+      else this.#topicNames.delete(topic); // everyone left (or closed): Bun already forgot it
+    }
+    return out;
+  }
+
+  /** Sockets leave topics silently when they close, so names are pruned whenever the set has doubled: amortized O(1). */
+  #noteTopic(topic: string): void {
+    if (this.#topicNames.has(topic)) return;
+    this.#topicNames.add(topic);
+    if (this.#topicNames.size < this.#pruneTopicsAt) return;
+    this.topics();
+    this.#pruneTopicsAt = Math.max(64, this.#topicNames.size * 2);
+  }
+}
