@@ -146,8 +146,10 @@ export class WsServer {
     return this.#sockets.has(fd) || this.#pending.has(fd) || this.link?.info(fd) !== undefined;
   }
 
-  /** Closes a connection with a close code and reason; false when the fd is not open. */
+  /** Closes a connection with a close code (1000 or 3000-4999, as the API) and reason; false when the fd is not open. */
   disconnect(fd: number, code = 1000, reason = ''): boolean {
+    // Other codes are reserved for the protocol: sent anyway, clients would see 1006 and nobody the mistake.
+    if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) throw new TypeError(`disconnect(): close code must be 1000 or 3000-4999, got ${code}`);
     const ws = this.#sockets.get(fd);
     if (!ws) return this.link?.disconnect(fd, code, reason) ?? false;
     ws.close(code, reason);
