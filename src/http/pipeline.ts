@@ -1,5 +1,6 @@
 // What stands in front of the callbacks: built-in guards, global and route middleware, routes and the server API.
-import type { ResolvedConfig, RouteSpec } from '../config/schema';
+import { isLocalPeer } from '../config/default-secret';
+import { DEFAULT_SECRET, type ResolvedConfig, type RouteSpec } from '../config/schema';
 import { describeError, logger } from '../log/logger';
 import { resolveCallback } from '../server/callbacks';
 import type { Handshake } from '../server/handshake';
@@ -59,6 +60,15 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
     return new Response('Internal Server Error\n', { status: 500 });
   }
 
+  // The default secret is public knowledge: usable from this machine only (a proxy is refused at start).
+  let toldOnce = false;
+  const offMachine = (peer: string): Response | undefined => {
+    if (config.secretKey !== DEFAULT_SECRET || isLocalPeer(peer)) return undefined;
+    if (!toldOnce) logger.error(`refused a request from ${peer}: this server uses the default secret key, which serves only clients on this machine; set WEBSOCKET_SECRET_KEY to a long random value (logged once)`);
+    toldOnce = true;
+    return new Response('Forbidden: this server still uses the default secret key and serves only clients on its own machine\n', { status: 403 });
+  };
+
   const clientIp = (request: Request, peer: string): string => {
     if (!security.trustProxy) return peer;
     const hops = request.headers.get('x-forwarded-for')?.split(',');
@@ -67,6 +77,8 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
 
   return {
     async http(request, peer, fallback) {
+      const refused = offMachine(peer);
+      if (refused) return refused;
       // Only WebSocket clients send this key: a handshake that lost its Upgrade header is malformed, not a page view.
       if (request.headers.has('sec-websocket-key')) return new Response('Bad WebSocket handshake: missing Upgrade: websocket\n', { status: 400 });
       const { pathname } = new URL(request.url);
@@ -81,6 +93,11 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
     },
 
     async handshake(request, peer, shake, accept, disconnected) {
+      const refused = offMachine(peer);
+      if (refused) {
+        disconnected();
+        return refused;
+      }
       const ctx: RequestContext = { kind: 'handshake', ip: clientIp(request, peer), server, params: {}, route: null, handshake: shake };
       let answered = false;
       let upgraded = false;
