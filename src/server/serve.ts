@@ -90,6 +90,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       }
       if (shake.rejection) return rejected(fd, shake.rejection);
     }
+    // An upgrade after stop began would open a socket nothing closes (stop already sent its 1001s).
+    if (stopping) return rejected(fd, new Response('Server is shutting down\n', { status: 503, headers: { 'retry-after': '5' } }));
     const protocol = shake.protocol || (hook ? '' : (shake.offeredProtocols[0] ?? ''));
     if (protocol) shake.headers.set('Sec-WebSocket-Protocol', protocol);
     const data: ConnData = { fd, url: req.url, remoteAddress: peer, protocol, connectTime: 0, data: shake.data, request: req };
