@@ -25,6 +25,8 @@ export interface Pipeline {
   message(ws: Socket): boolean;
   /** An established connection ended. */
   closed(fd: number): void;
+  /** Per-IP counts and message buckets: connection-lasting state a reload's pipeline takes over. */
+  readonly guard: ConnectionGuard;
 }
 
 interface Target {
@@ -32,15 +34,19 @@ interface Target {
   handler: RouteHandler;
 }
 
-export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeline {
+/**
+ * Everything that answers requests, built from one config value: reload builds a new one and swaps it whole.
+ * `carried`: the pipeline being replaced, whose connection-lasting state (the guard) continues.
+ */
+export function createPipeline(config: ResolvedConfig, server: WsServer, carried?: Pipeline): Pipeline {
   const { security, additional } = config;
-  const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit);
+  const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit, carried?.guard);
   const logged = additional.requestLog ? [requestLog()] : [];
   const handshakeChain: Middleware[] = [
     ...logged,
     ...(security.handshakeRateLimit ? [rateLimit(security.handshakeRateLimit)] : []),
     ...(security.allowedOrigins.length > 0 ? [allowOrigins(security.allowedOrigins)] : []),
-    ...(additional.maxConnectionsPerIp > 0 ? [guard.perIpLimit()] : []),
+    guard.perIpLimit(),
     ...config.middleware,
   ];
   const httpChain: Middleware[] = [...logged, ...(security.httpRateLimit ? [rateLimit(security.httpRateLimit)] : []), ...config.middleware];
@@ -124,6 +130,7 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
       return isUpgrade(response) ? failed(`handshake middleware (fd ${shake.fd})`, new Error('answered 101 without next(): only next() can upgrade')) : response;
     },
 
+    guard,
     message: (ws) => guard.allowMessage(ws),
     closed: (fd) => guard.closed(fd),
   };

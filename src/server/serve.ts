@@ -4,7 +4,7 @@ import type { Server } from 'bun';
 import type { ResolvedConfig } from '../config/schema';
 import { ContextManager } from '../connections/context';
 import { OdyError } from '../errors';
-import { createPipeline } from '../http/pipeline';
+import { createPipeline, type Pipeline } from '../http/pipeline';
 import { describeError, logger } from '../log/logger';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
@@ -27,6 +27,8 @@ export interface RunningServer {
   url: URL;
   /** Hooks in use; replace to swap controllers without dropping connections. */
   hooks: ResolvedHooks;
+  /** Routes, middleware, guards and the API, built from one config; reload replaces it whole. */
+  pipeline: Pipeline;
   /** Graceful stop: no new connections, close 1001 to every socket, wait for in-flight work. */
   stop(): Promise<void>;
 }
@@ -37,9 +39,7 @@ const HOOK_NAMES: Record<EventName, string> = {
 
 export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks, options: ServeOptions = {}): RunningServer {
   const server = new WsServer(config, options.worker ?? 0, options.fdStart ?? 1, options.fdStep ?? 1);
-  const running: RunningServer = { server, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
-  const max = config.additional.maxConnections;
-  const pipeline = createPipeline(config, server);
+  const running: RunningServer = { server, url: new URL('ws://localhost'), hooks: initialHooks, pipeline: createPipeline(config, server), stop: () => stop() };
 
   function report(event: EventName, where: string, error: unknown): void {
     server.counters.callbackErrors++;
@@ -62,13 +62,14 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
 
   async function handshake(req: Request, bun: Server<ConnData>): Promise<Response | undefined> {
     const fd = server.allocateFd();
+    const max = server.config.additional.maxConnections; // the config a reload swapped in
     if (max > 0 && server.count() + server.pendingCount >= max) {
       disconnected(fd);
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
     const shake = new Handshake(fd, req, server);
     const peer = bun.requestIP(req)?.address ?? '';
-    return pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
+    return running.pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
   }
 
   /**
@@ -134,7 +135,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       tls,
       fetch(req, bunServer) {
         if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
-        return pipeline.http(req, bunServer.requestIP(req)?.address ?? '', request);
+        return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', request);
       },
       error(error) {
         logger.error(`HTTP handler failed: ${describeError(error)}`);
@@ -163,7 +164,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         },
         message(ws: Socket, message: string | Buffer) {
           server.counters.messagesIn++;
-          if (!pipeline.message(ws)) return;
+          if (!running.pipeline.message(ws)) return;
           const hook = running.hooks.message;
           if (!hook) return;
           const fd = ws.data.fd;
@@ -177,7 +178,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         close(ws: Socket, code: number, reason: string) {
           const fd = ws.data.fd;
           server.closed(fd);
-          pipeline.closed(fd);
+          running.pipeline.closed(fd);
           const hook = running.hooks.close;
           if (!hook) return;
           try {
