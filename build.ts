@@ -5,7 +5,8 @@ const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'd
 
 const result = await Bun.build({
   entrypoints: ['src/cli/main.ts'],
-  compile: { outfile: values.outfile!, ...(values.target ? { target: values.target as Bun.Build.CompileTarget } : {}) },
+  // No .env autoload by Bun: ody loads <root>/.env itself and must know which variables came from it (reload replaces those).
+  compile: { outfile: values.outfile!, autoloadDotenv: false, ...(values.target ? { target: values.target as Bun.Build.CompileTarget } : {}) },
   minify: true,
   sourcemap: 'linked',
   format: 'esm',

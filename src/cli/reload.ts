@@ -15,6 +15,5 @@ export const reload = defineCommand({
     const result = await control<ReloadResult>(state.control, 'POST', '/reload');
     if (!result.ok) throw new OdyError(`reload failed, the previous code keeps serving: ${result.error}`, 'E_RELOAD');
     console.log(`ody reloaded (pid ${state.pid})`);
-    if (result.restartNeeded?.length) console.log(`restart needed to apply: ${result.restartNeeded.join(', ')}`);
   },
 });

@@ -7,7 +7,7 @@ import { describeError, logger } from '../log/logger';
 export interface ReloadResult {
   ok: boolean;
   error?: string;
-  /** Changed settings that only a restart applies (host, port, workers, TLS, socket limits). */
+  /** Unused: a reload that needs a restart is refused (ok false, the keys named in error). Set by the primary's reply. */
   restartNeeded?: string[];
 }
 

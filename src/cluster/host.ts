@@ -38,9 +38,8 @@ async function single(config: ResolvedConfig, options: LoadOptions): Promise<Ins
       return { pid: process.pid, url: running.url.href, uptimeMs: Date.now() - startedAt, connections: s.connections, messagesIn: s.messagesIn, messagesOut: s.messagesOut, workers: [] };
     },
     async reload(): Promise<ReloadResult> {
-      const prepared = await prepareReload(options, running.server.config);
-      commitReload(running, prepared);
-      return { ok: true, restartNeeded: prepared.restartNeeded };
+      commitReload(running, await prepareReload(options, running));
+      return { ok: true };
     },
   };
 }
@@ -90,8 +89,7 @@ export async function host(config: ResolvedConfig, options: LoadOptions, flags: 
   const reload = async (why: string): Promise<ReloadResult> => {
     reloading ??= instance.reload().then(
       (result) => {
-        const restart = result.restartNeeded?.length ? `; restart needed for: ${result.restartNeeded.join(', ')}` : '';
-        logger.info(`reloaded (${why})${restart}`);
+        logger.info(`reloaded (${why})`);
         return result;
       },
       (error) => {

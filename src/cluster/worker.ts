@@ -45,7 +45,7 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
     switch (message.op) {
       case 'reload-prepare':
         try {
-          prepared = await prepareReload(spec.options, running.server.config);
+          prepared = await prepareReload(spec.options, running);
           reply.restartNeeded = prepared.restartNeeded;
         } catch (error) {
           prepared = undefined;

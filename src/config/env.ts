@@ -38,19 +38,58 @@ export function resetEnvReads(): void {
 }
 
 /**
- * Loads `<root>/.env` into process.env without overriding variables already set:
- * the real environment wins, as with every dotenv tool users know.
+ * Variables that came from .env rather than the real environment, so a reload's fresh .env may replace or
+ * drop them while real variables still win. Child processes (workers, the daemon) inherit process.env with
+ * .env already applied, so the names travel to them in ODY_DOTENV_KEYS.
+ */
+let fromDotEnv = new Set((process.env.ODY_DOTENV_KEYS ?? '').split(',').filter(Boolean));
+
+/** `<root>/.env` parsed (empty when there is none). */
+export function readDotEnv(root: string): Map<string, string> {
+  const file = join(root, '.env');
+  return existsSync(file) ? parseDotEnv(readFileSync(file, 'utf8')) : new Map();
+}
+
+/**
+ * Puts a parsed .env into process.env: sets its variables unless the real environment has them, and unsets
+ * those an earlier .env set that this one no longer has. Returns a function that undoes exactly that.
+ */
+export function applyDotEnv(values: Map<string, string>): () => void {
+  const before = new Map<string, string | undefined>();
+  const trackedBefore = new Set(fromDotEnv);
+  const set = (key: string, value: string | undefined) => {
+    if (!before.has(key)) before.set(key, process.env[key]);
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  };
+  for (const key of trackedBefore) {
+    if (values.has(key)) continue;
+    set(key, undefined);
+    fromDotEnv.delete(key);
+  }
+  for (const [key, value] of values) {
+    if (process.env[key] !== undefined && !fromDotEnv.has(key)) continue; // the real environment wins
+    set(key, value);
+    fromDotEnv.add(key);
+  }
+  set('ODY_DOTENV_KEYS', [...fromDotEnv].join(','));
+  return () => {
+    for (const [key, value] of before) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    fromDotEnv = trackedBefore;
+  };
+}
+
+/**
+ * Loads `<root>/.env` into process.env without overriding variables from the real environment,
+ * as with every dotenv tool users know; returns the names it set.
  */
 export function loadDotEnv(root: string): string[] {
-  const file = join(root, '.env');
-  if (!existsSync(file)) return [];
-  const loaded: string[] = [];
-  for (const [key, value] of parseDotEnv(readFileSync(file, 'utf8'))) {
-    if (process.env[key] !== undefined) continue;
-    process.env[key] = value;
-    loaded.push(key);
-  }
-  return loaded;
+  const values = readDotEnv(root);
+  applyDotEnv(values);
+  return [...values.keys()].filter((key) => fromDotEnv.has(key));
 }
 
 export function parseDotEnv(text: string): Map<string, string> {

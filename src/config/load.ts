@@ -4,7 +4,8 @@ import { relative, resolve } from 'node:path';
 import { OdyError } from '../errors';
 import { defaultConfig } from '../server/default-config';
 import { loadDotEnv, resetEnvReads } from './env';
-import { DEFAULT_SECRET, type ResolvedConfig } from './schema';
+import { assertSafeSecret } from './default-secret';
+import type { ResolvedConfig } from './schema';
 import { resolveConfig, type Sources } from './validate';
 
 export interface LoadOptions {
@@ -83,20 +84,6 @@ export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedCon
   const config = resolveConfig(merged, root, file, sources);
   assertSafeSecret(config);
   return config;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** The well-known default secret is for local development only. */
-export function assertSafeSecret(config: ResolvedConfig): void {
-  if (config.sockType === 'tcp' && config.secretKey === DEFAULT_SECRET && !isLoopback(config.host)) {
-    throw new OdyError(
-      `refusing to bind ${config.host} with the default secret key: set WEBSOCKET_SECRET_KEY in .env (or secretKey in config) to a long random value, e.g. \`openssl rand -hex 32\``,
-      'E_SECURITY',
-    );
-  }
 }
 
 /** Path relative to the root for log lines, absolute when outside it. */

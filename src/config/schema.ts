@@ -13,7 +13,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'trace', 'info', 'notic
 export interface AdditionalConfig {
   /** Worker processes sharing the port. @default CPU count (WEBSOCKET_WORKER_COUNT) */
   workerNum?: number;
-  /** Lowest level written: debug, trace, info, notice, warning, error. @default 'debug' */
+  /** Lowest level written: debug, trace, info, notice, warning, error (debug writes message text). @default 'info' */
   logLevel?: LogLevel;
   /** Log file used when running as a daemon. @default 'storage/logs/ody_websockets.log' */
   logFile?: string;
@@ -137,7 +137,7 @@ export const DEFAULT_SECRET = '123123123';
 export function defaultAdditional(): Required<AdditionalConfig> {
   return {
     workerNum: availableParallelism(),
-    logLevel: 'debug',
+    logLevel: 'info',
     logFile: 'storage/logs/ody_websockets.log',
     maxPayloadLength: 1024 * 1024,
     idleTimeout: 120,

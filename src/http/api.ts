@@ -3,6 +3,7 @@
 import type { ResolvedConfig } from '../config/schema';
 import type { WsServer } from '../server/ws-server';
 import { hasApiKey } from './auth';
+import { readBody } from './body';
 import type { Middleware, RouteHandler } from './middleware';
 
 class ApiError extends Error {
@@ -77,24 +78,13 @@ function requireSecret(secret: string): Middleware {
   };
 }
 
-/** Reads at most `limit` bytes (checking Content-Length first, then counting, for chunked bodies) and parses a JSON object. */
+/** Reads at most `limit` bytes (announced or streamed) and parses a JSON object. */
 async function readJson(request: Request, limit: number): Promise<Body> {
-  const tooBig = () => new ApiError(413, `body over api.maxBodySize (${limit} bytes)`);
-  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooBig();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body?.getReader();
-  for (let r = await reader?.read(); r && !r.done; r = await reader!.read()) {
-    size += r.value.byteLength;
-    if (size > limit) {
-      await reader!.cancel();
-      throw tooBig();
-    }
-    chunks.push(r.value);
-  }
+  const bytes = await readBody(request, limit);
+  if (!bytes) throw new ApiError(413, `body over api.maxBodySize (${limit} bytes)`);
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (error) {
     throw new ApiError(400, `body is not valid JSON: ${(error as Error).message}`);
   }

@@ -5,28 +5,37 @@ import type { Middleware } from './middleware';
 import { RateLimiter } from './rate-limit';
 
 export class ConnectionGuard {
-  readonly #perIp = new Map<string, number>();
+  readonly #perIp: Map<string, number>;
   /** fd -> the IP its slot was counted under, from admission until the connection ends. */
-  readonly #slots = new Map<number, string>();
+  readonly #slots: Map<number, string>;
   readonly #messages: RateLimiter<number> | null;
 
+  /**
+   * `carried`: the guard of the pipeline a reload replaces. Connections outlast a config, so the new guard
+   * shares its counts and message buckets (the old one keeps working on them until the swap).
+   */
   constructor(
     readonly maxPerIp: number,
     messageRateLimit: RateLimitConfig | false,
+    carried?: ConnectionGuard,
   ) {
-    this.#messages = messageRateLimit ? new RateLimiter<number>(messageRateLimit.limit, messageRateLimit.windowSeconds) : null;
+    this.#perIp = carried ? carried.#perIp : new Map();
+    this.#slots = carried ? carried.#slots : new Map();
+    const buckets = (carried && carried.#messages) ?? undefined;
+    this.#messages = messageRateLimit ? new RateLimiter<number>(messageRateLimit.limit, messageRateLimit.windowSeconds, buckets) : null;
   }
 
   /**
    * Handshake middleware: 503 when the client IP already holds maxPerIp connections (pending ones count,
-   * so a burst of slow handshakes cannot slip past). The slot is held until closed(fd).
+   * so a burst of slow handshakes cannot slip past). The slot is held until closed(fd). Slots are counted
+   * even with no limit, so a limit a reload turns on sees the connections already open.
    */
   perIpLimit(): Middleware {
     return (request, next, ctx) => {
       const fd = ctx.handshake?.fd;
       if (fd === undefined) return next();
       const held = this.#perIp.get(ctx.ip) ?? 0;
-      if (held >= this.maxPerIp) return new Response('Too many connections from your address\n', { status: 503, headers: { 'retry-after': '5' } });
+      if (this.maxPerIp > 0 && held >= this.maxPerIp) return new Response('Too many connections from your address\n', { status: 503, headers: { 'retry-after': '5' } });
       this.#perIp.set(ctx.ip, held + 1);
       this.#slots.set(fd, ctx.ip);
       return next();

@@ -1,5 +1,6 @@
 // What stands in front of the callbacks: built-in guards, global and route middleware, routes and the server API.
-import type { ResolvedConfig, RouteSpec } from '../config/schema';
+import { isLocalPeer } from '../config/default-secret';
+import { DEFAULT_SECRET, type ResolvedConfig, type RouteSpec } from '../config/schema';
 import { describeError, logger } from '../log/logger';
 import { resolveCallback } from '../server/callbacks';
 import type { Handshake } from '../server/handshake';
@@ -25,6 +26,8 @@ export interface Pipeline {
   message(ws: Socket): boolean;
   /** An established connection ended. */
   closed(fd: number): void;
+  /** Per-IP counts and message buckets: connection-lasting state a reload's pipeline takes over. */
+  readonly guard: ConnectionGuard;
 }
 
 interface Target {
@@ -32,15 +35,19 @@ interface Target {
   handler: RouteHandler;
 }
 
-export function createPipeline(config: ResolvedConfig, server: WsServer, node: Node): Pipeline {
+/**
+ * Everything that answers requests, built from one config value: reload builds a new one and swaps it whole.
+ * `carried`: the pipeline being replaced, whose connection-lasting state (the guard) continues.
+ */
+export function createPipeline(config: ResolvedConfig, server: WsServer, node: Node, carried?: Pipeline): Pipeline {
   const { security, additional } = config;
-  const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit);
+  const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit, carried?.guard);
   const logged = additional.requestLog ? [requestLog()] : [];
   const handshakeChain: Middleware[] = [
     ...logged,
     ...(security.handshakeRateLimit ? [rateLimit(security.handshakeRateLimit)] : []),
     ...(security.allowedOrigins.length > 0 ? [allowOrigins(security.allowedOrigins)] : []),
-    ...(additional.maxConnectionsPerIp > 0 ? [guard.perIpLimit()] : []),
+    guard.perIpLimit(),
     ...config.middleware,
   ];
   const httpChain: Middleware[] = [...logged, ...(security.httpRateLimit ? [rateLimit(security.httpRateLimit)] : []), ...config.middleware];
@@ -60,6 +67,15 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
     return new Response('Internal Server Error\n', { status: 500 });
   }
 
+  // The default secret is public knowledge: usable from this machine only (a proxy is refused at start).
+  let toldOnce = false;
+  const offMachine = (peer: string): Response | undefined => {
+    if (config.secretKey !== DEFAULT_SECRET || isLocalPeer(peer)) return undefined;
+    if (!toldOnce) logger.error(`refused a request from ${peer}: this server uses the default secret key, which serves only clients on this machine; set WEBSOCKET_SECRET_KEY to a long random value (logged once)`);
+    toldOnce = true;
+    return new Response('Forbidden: this server still uses the default secret key and serves only clients on its own machine\n', { status: 403 });
+  };
+
   const clientIp = (request: Request, peer: string): string => {
     if (!security.trustProxy) return peer;
     const hops = request.headers.get('x-forwarded-for')?.split(',');
@@ -68,6 +84,8 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
 
   return {
     async http(request, peer, fallback) {
+      const refused = offMachine(peer);
+      if (refused) return refused;
       // Only WebSocket clients send this key: a handshake that lost its Upgrade header is malformed, not a page view.
       if (request.headers.has('sec-websocket-key')) return new Response('Bad WebSocket handshake: missing Upgrade: websocket\n', { status: 400 });
       const { pathname } = new URL(request.url);
@@ -82,6 +100,11 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
     },
 
     async handshake(request, peer, shake, accept, disconnected) {
+      const refused = offMachine(peer);
+      if (refused) {
+        disconnected();
+        return refused;
+      }
       const ctx: RequestContext = { kind: 'handshake', ip: clientIp(request, peer), server, params: {}, route: null, handshake: shake };
       let answered = false;
       let upgraded = false;
@@ -108,6 +131,7 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
       return isUpgrade(response) ? failed(`handshake middleware (fd ${shake.fd})`, new Error('answered 101 without next(): only next() can upgrade')) : response;
     },
 
+    guard,
     message: (ws) => guard.allowMessage(ws),
     closed: (fd) => guard.closed(fd),
   };

@@ -9,15 +9,18 @@ interface Bucket {
 
 /** `limit` tokens per `windowSeconds` for each key, refilled continuously so bursts up to `limit` pass. */
 export class RateLimiter<K = string> {
-  readonly #buckets = new Map<K, Bucket>();
+  readonly #buckets: Map<K, Bucket>;
   readonly #perMs: number;
   #sweepAt = 1024;
 
+  /** `takeOver`: a limiter whose buckets this one continues (a reload's new limits, same clients). */
   constructor(
     readonly limit: number,
     readonly windowSeconds: number,
+    takeOver?: RateLimiter<K>,
   ) {
     this.#perMs = limit / (windowSeconds * 1000);
+    this.#buckets = takeOver ? takeOver.#buckets : new Map();
   }
 
   /** Takes one token for `key`; false when its bucket is empty. */

@@ -16,8 +16,18 @@ let who = '';
 
 function line(o: LogObject): string {
   const level = o.type === 'debug' ? 'debug' : (NAMES[o.level] ?? o.type);
-  const text = formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...o.args).replace(/\n/g, '\\n');
+  const text = escapeControls(formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...o.args));
   return `${o.date.toISOString()} ${level}${who ? ` [${who}]` : ''} ${text}\n`;
+}
+
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * One record, one line, nothing hidden: client text must not start a fake record (CR/LF), rewrite the
+ * terminal (ESC sequences, C1 CSI) or vanish (BEL, DEL); every C0/C1 control and DEL is shown escaped.
+ */
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export const logger: ConsolaInstance = createConsola({

@@ -1,6 +1,7 @@
 // The built-in Server callbacks: secret-key handshake, a chat-room relay, HTTP broadcast, demo page, health.
 import { ContextManager } from '../connections/context';
 import { bearerToken, hasApiKey, safeEqual } from '../http/auth';
+import { readBody } from '../http/body';
 import { verifyToken } from '../http/token';
 import { logger } from '../log/logger';
 import { demoPage } from './demo-page';
@@ -79,11 +80,12 @@ export class Server {
     }
     if (request.method === 'POST') {
       if (!hasApiKey(request, server.config.secretKey)) return json({ error: 'unauthorized: send the secret key in x-api-key' }, 401);
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > server.config.additional.maxPayloadLength) return json({ error: `body over maxPayloadLength (${server.config.additional.maxPayloadLength} bytes)` }, 413);
-      const body = await request.text();
+      const limit = server.config.additional.maxPayloadLength;
+      const bytes = await readBody(request, limit);
+      if (!bytes) return json({ error: `body over maxPayloadLength (${limit} bytes)` }, 413);
+      const body = bytes.toString('utf8');
       const delivered = server.broadcast(body);
-      logger.info(`HTTP broadcast of ${body.length} bytes to ${delivered} clients`);
+      logger.info(`HTTP broadcast of ${bytes.byteLength} bytes to ${delivered} clients`);
       return json({ delivered });
     }
     return json({ error: 'not found' }, 404);

@@ -1,41 +1,71 @@
-// Reload: load the config and its controllers afresh, then swap the hooks in without touching open sockets.
+// Reload: load .env, the config and its controllers afresh, then swap config, hooks and pipeline together
+// without touching open sockets. What a running socket cannot change refuses the reload, named.
+import { resolve } from 'node:path';
+import { applyDotEnv, readDotEnv } from '../config/env';
 import { loadConfig, type LoadOptions } from '../config/load';
 import type { ResolvedConfig } from '../config/schema';
+import { OdyError } from '../errors';
+import { createPipeline, type Pipeline } from '../http/pipeline';
 import { setLogLevel } from '../log/logger';
 import { resolveHooks, type ResolvedHooks } from './callbacks';
 import type { RunningServer } from './serve';
 
-/** Settings a running Bun.serve cannot change: a reload reports them and keeps the old values. */
+/** Settings fixed when the socket was opened (Bun.serve's listen and websocket options) or the process laid out. */
 const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl'] as const;
-const RESTART_ADDITIONAL = ['workerNum', 'maxPayloadLength', 'idleTimeout', 'sendPings', 'backpressureLimit', 'closeOnBackpressureLimit', 'perMessageDeflate', 'pidFile'] as const;
+const RESTART_ADDITIONAL = [
+  'workerNum', 'maxPayloadLength', 'idleTimeout', 'sendPings', 'backpressureLimit', 'closeOnBackpressureLimit', 'perMessageDeflate',
+  'pidFile', 'logFile', 'shutdownTimeout',
+] as const;
 
 export interface PreparedReload {
   config: ResolvedConfig;
   hooks: ResolvedHooks;
+  pipeline: Pipeline;
+  /** The fresh .env, put into process.env on commit (prepare leaves the environment as it was). */
+  dotEnv: Map<string, string>;
+  /** Always empty: a changed restart key refuses the reload. Kept for the workers' IPC reply. */
   restartNeeded: string[];
 }
 
-/** Loads and checks the new code; throws (an OdyError) if it does not load, leaving everything as it was. */
-export async function prepareReload(options: LoadOptions, current: ResolvedConfig): Promise<PreparedReload> {
-  const loaded = await loadConfig(options);
-  const hooks = resolveHooks(loaded.callbacks);
-  const restartNeeded: string[] = [];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  const config: ResolvedConfig = { ...loaded, additional: { ...loaded.additional } };
-  for (const key of RESTART_KEYS) {
-    if (!same(loaded[key], current[key])) restartNeeded.push(key);
-    (config as unknown as Record<string, unknown>)[key] = current[key];
-  }
-  for (const key of RESTART_ADDITIONAL) {
-    if (!same(loaded.additional[key], current.additional[key])) restartNeeded.push(`additional.${key}`);
-    (config.additional as Record<string, unknown>)[key] = current.additional[key];
-  }
-  return { config, hooks, restartNeeded };
+/** Changed keys a reload cannot apply, each as `key (old -> new)`. */
+export function restartKeys(loaded: ResolvedConfig, current: ResolvedConfig): string[] {
+  const show = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const changed: string[] = [];
+  const check = (key: string, a: unknown, b: unknown) => {
+    if (JSON.stringify(a) !== JSON.stringify(b)) changed.push(`${key} (${show(b)} -> ${show(a)})`);
+  };
+  for (const key of RESTART_KEYS) check(key, loaded[key], current[key]);
+  for (const key of RESTART_ADDITIONAL) check(`additional.${key}`, loaded.additional[key], current.additional[key]);
+  return changed;
 }
 
-/** Swaps the prepared code in: the next event on any connection, old or new, runs it. */
+/**
+ * Loads and checks everything new; throws (an OdyError) when it does not load or needs a restart.
+ * Nothing the server uses changes here: the environment is put back after the config has read it.
+ */
+export async function prepareReload(options: LoadOptions, running: RunningServer): Promise<PreparedReload> {
+  const dotEnv = readDotEnv(resolve(options.root ?? process.cwd()));
+  const undo = applyDotEnv(dotEnv); // config files call env() while they load
+  let config: ResolvedConfig;
+  try {
+    config = await loadConfig(options);
+  } finally {
+    undo();
+  }
+  const changed = restartKeys(config, running.server.config);
+  if (changed.length > 0) {
+    throw new OdyError(`reload refused, nothing was changed: ${changed.join(', ')} only apply on a restart (ody websocket stop, then start)`, 'E_RELOAD');
+  }
+  const hooks = resolveHooks(config.callbacks);
+  const pipeline = createPipeline(config, running.server, running.node, running.pipeline);
+  return { config, hooks, pipeline, dotEnv, restartNeeded: [] };
+}
+
+/** Swaps everything prepared in at once: the next request or event on any connection, old or new, sees it. */
 export function commitReload(running: RunningServer, prepared: PreparedReload): void {
+  applyDotEnv(prepared.dotEnv);
   running.hooks = prepared.hooks;
+  running.pipeline = prepared.pipeline;
   running.server.config = prepared.config;
   setLogLevel(prepared.config.additional.logLevel);
 }

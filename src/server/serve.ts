@@ -5,7 +5,7 @@ import { MemoryAdapter } from '../adapters/memory';
 import type { ResolvedConfig } from '../config/schema';
 import { ContextManager } from '../connections/context';
 import { OdyError } from '../errors';
-import { createPipeline } from '../http/pipeline';
+import { createPipeline, type Pipeline } from '../http/pipeline';
 import { describeError, logger } from '../log/logger';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
@@ -32,6 +32,8 @@ export interface RunningServer {
   url: URL;
   /** Hooks in use; replace to swap controllers without dropping connections. */
   hooks: ResolvedHooks;
+  /** Routes, middleware, guards and the API, built from one config; reload replaces it whole. */
+  pipeline: Pipeline;
   /** Graceful stop: no new connections, close 1001 to every socket, wait for in-flight work. */
   stop(): Promise<void>;
 }
@@ -43,9 +45,7 @@ const HOOK_NAMES: Record<EventName, string> = {
 export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks, options: ServeOptions = {}): RunningServer {
   const node = options.node ?? new Node(new MemoryAdapter());
   const server = new WsServer(config, node);
-  const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
-  const max = config.additional.maxConnections;
-  const pipeline = createPipeline(config, server, node);
+  const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, pipeline: createPipeline(config, server, node), stop: () => stop() };
 
   function report(event: EventName, where: string, error: unknown): void {
     node.counters.callbackErrors++;
@@ -68,6 +68,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
 
   async function handshake(req: Request, bun: Server<Conn>): Promise<Response | undefined> {
     const fd = node.allocateFd();
+    const max = server.config.additional.maxConnections; // the config a reload swapped in
     // Cluster-wide: the other nodes' counts are as of their last heartbeat (at most HEARTBEAT_MS old).
     if (max > 0 && node.connectionCount() + node.pendingCount + node.adapter.remoteConnections() >= max) {
       disconnected(fd);
@@ -75,7 +76,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     }
     const shake = new Handshake(fd, req, server);
     const peer = bun.requestIP(req)?.address ?? '';
-    return pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
+    return running.pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
   }
 
   /**
@@ -97,6 +98,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       }
       if (shake.rejection) return rejected(fd, shake.rejection);
     }
+    // An upgrade after stop began would open a socket nothing closes (stop already sent its 1001s).
+    if (stopping) return rejected(fd, new Response('Server is shutting down\n', { status: 503, headers: { 'retry-after': '5' } }));
     const protocol = shake.protocol || (hook ? '' : (shake.offeredProtocols[0] ?? ''));
     if (protocol) shake.headers.set('Sec-WebSocket-Protocol', protocol);
     const data: Conn = { fd, url: req.url, remoteAddress: peer, protocol, connectTime: 0, data: shake.data, request: req };
@@ -139,7 +142,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       tls,
       fetch(req, bunServer) {
         if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
-        return pipeline.http(req, bunServer.requestIP(req)?.address ?? '', request);
+        return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', request);
       },
       error(error) {
         logger.error(`HTTP handler failed: ${describeError(error)}`);
@@ -168,7 +171,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         },
         message(ws: Socket, message: string | Buffer) {
           node.counters.messagesIn++;
-          if (!pipeline.message(ws)) return;
+          if (!running.pipeline.message(ws)) return;
           const hook = running.hooks.message;
           if (!hook) return;
           const fd = ws.data.fd;
@@ -182,7 +185,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         close(ws: Socket, code: number, reason: string) {
           const fd = ws.data.fd;
           node.closed(fd);
-          pipeline.closed(fd);
+          running.pipeline.closed(fd);
           const hook = running.hooks.close;
           if (!hook) return;
           try {

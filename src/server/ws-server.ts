@@ -225,6 +225,6 @@ function checkTopic(topic: string): string {
 
 /** Close codes a server may send: 1000, or 3000-4999 (registered and private); reasons fit a control frame. */
 function checkClose(code: number, reason: string): void {
-  if (!Number.isInteger(code) || !(code === 1000 || (code >= 3000 && code <= 4999))) throw new TypeError(`close code must be 1000 or 3000-4999, got ${code}`);
-  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) throw new TypeError('close reason must be a string of at most 123 bytes');
+  if (!Number.isInteger(code) || !(code === 1000 || (code >= 3000 && code <= 4999))) throw new TypeError(`disconnect(): close code must be 1000 or 3000-4999, got ${code}`);
+  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) throw new TypeError('disconnect(): close reason must be a string of at most 123 bytes');
 }

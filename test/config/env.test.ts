@@ -1,7 +1,7 @@
 // Rule: env() coerces to the default's type, .env fills only what the real environment leaves unset.
 import { afterEach, expect, test } from 'bun:test';
 import { env, loadConfig } from '../../src/index';
-import { loadDotEnv, parseDotEnv } from '../../src/config/env';
+import { applyDotEnv, loadDotEnv, parseDotEnv } from '../../src/config/env';
 import { registerPackageModule } from '../../src/cli/package-module';
 import { project } from '../helpers/binary';
 
@@ -30,6 +30,19 @@ test('.env never overrides the real environment', () => {
   process.env.ODY_T_BOTH = 'real';
   expect(loadDotEnv(dir)).toEqual(['ODY_T_FROM_FILE']);
   expect([process.env.ODY_T_FROM_FILE, process.env.ODY_T_BOTH]).toEqual(['file', 'real']);
+});
+
+test('a later .env (reload) replaces what an earlier one set and drops what it lost; the real environment still wins; undo restores', () => {
+  process.env.ODY_T_BOTH = 'real';
+  const read = () => [process.env.ODY_T_FROM_FILE, process.env.ODY_T_STR, process.env.ODY_T_BOTH];
+  applyDotEnv(new Map([['ODY_T_FROM_FILE', 'one'], ['ODY_T_STR', 'dropped later'], ['ODY_T_BOTH', 'file']]));
+  expect(read()).toEqual(['one', 'dropped later', 'real']);
+  const undo = applyDotEnv(new Map([['ODY_T_FROM_FILE', 'two'], ['ODY_T_BOTH', 'file again']]));
+  expect(read()).toEqual(['two', undefined, 'real']);
+  undo();
+  expect(read()).toEqual(['one', 'dropped later', 'real']);
+  applyDotEnv(new Map()); // leaves nothing of its own behind for the next test
+  expect(read()).toEqual([undefined, undefined, 'real']);
 });
 
 test('loadConfig applies .env, then config, then CLI flags, and fills every default', async () => {
