@@ -34,12 +34,17 @@ export class ConnectionGuard {
     return (request, next, ctx) => {
       const fd = ctx.handshake?.fd;
       if (fd === undefined) return next();
-      const held = this.#perIp.get(ctx.ip) ?? 0;
-      if (this.maxPerIp > 0 && held >= this.maxPerIp) return new Response('Too many connections from your address\n', { status: 503, headers: { 'retry-after': '5' } });
-      this.#perIp.set(ctx.ip, held + 1);
-      this.#slots.set(fd, ctx.ip);
-      return next();
+      return this.admit(fd, ctx.ip) ?? next();
     };
+  }
+
+  /** The same check, synchronous: a 503 to send, or undefined with the slot taken for `fd`. */
+  admit(fd: number, ip: string): Response | undefined {
+    const held = this.#perIp.get(ip) ?? 0;
+    if (this.maxPerIp > 0 && held >= this.maxPerIp) return new Response('Too many connections from your address\n', { status: 503, headers: { 'retry-after': '5' } });
+    this.#perIp.set(ip, held + 1);
+    this.#slots.set(fd, ip);
+    return undefined;
   }
 
   /** False, after closing the socket with 1008, once it sends faster than messageRateLimit allows. */

@@ -21,7 +21,16 @@ export interface Pipeline {
    * A handshake: the middleware around `accept` (onHandshake, then the upgrade; undefined = upgraded).
    * `disconnected` fires when a middleware refused before `accept` ran (accept fires it for its own refusals).
    */
-  handshake(request: Request, peer: string, shake: Handshake, accept: () => Promise<Response | undefined>, disconnected: () => void): Promise<Response | undefined>;
+  handshake(
+    request: Request,
+    peer: string,
+    fd: number,
+    shake: Handshake | undefined,
+    accept: () => Response | undefined | Promise<Response | undefined>,
+    disconnected: () => void,
+  ): Response | undefined | Promise<Response | undefined>;
+  /** No handshake middleware: handshakes need no Handshake object and complete synchronously when accept does. */
+  readonly direct: boolean;
   /** False when the message must be ignored: its socket went over messageRateLimit and is being closed. */
   message(ws: Socket): boolean;
   /** An established connection ended. */
@@ -50,6 +59,8 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
     guard.perIpLimit(),
     ...config.middleware,
   ];
+  // The per-IP guard alone needs no middleware machinery: it is checked inline.
+  const direct = handshakeChain.length === 1;
   const httpChain: Middleware[] = [...logged, ...(security.httpRateLimit ? [rateLimit(security.httpRateLimit)] : []), ...config.middleware];
 
   // User routes first, so an app can take over any path; the API after them.
@@ -99,42 +110,70 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
       }
     },
 
-    async handshake(request, peer, shake, accept, disconnected) {
+    handshake(request, peer, fd, shake, accept, disconnected) {
       const refused = offMachine(peer);
       if (refused) {
         disconnected();
         return refused;
       }
-      const ctx: RequestContext = { kind: 'handshake', ip: clientIp(request, peer), server, params: {}, route: null, handshake: shake };
-      let answered = false;
-      let upgraded = false;
-      let response: Response;
-      node.beginHandshake(shake.fd); // counted as pending (maxConnections, exist) while middleware runs
-      try {
-        response = await compose(handshakeChain, async () => {
-          const result = await accept();
-          answered = true;
-          upgraded = result === undefined;
-          return result ?? upgradeMarker();
-        })(request, ctx);
-      } catch (error) {
-        response = failed(`handshake middleware (fd ${shake.fd})`, error);
-      } finally {
-        node.endHandshake(shake.fd);
-      }
-      if (upgraded) {
-        if (!isUpgrade(response)) logger.warn(`a middleware answered ${response.status} after the handshake of fd ${shake.fd} was accepted; the WebSocket is open`);
-        return undefined;
-      }
-      guard.closed(shake.fd);
-      if (!answered) disconnected();
-      return isUpgrade(response) ? failed(`handshake middleware (fd ${shake.fd})`, new Error('answered 101 without next(): only next() can upgrade')) : response;
+      if (direct) return admitDirect(fd, clientIp(request, peer), accept, disconnected);
+      return throughMiddleware(request, peer, shake!, accept, disconnected);
     },
 
+    direct,
     guard,
     message: (ws) => guard.allowMessage(ws),
     closed: (fd) => guard.closed(fd),
   };
+
+  function admitDirect(fd: number, ip: string, accept: () => Response | undefined | Promise<Response | undefined>, disconnected: () => void) {
+    const full = guard.admit(fd, ip);
+    if (full) {
+      disconnected();
+      return full;
+    }
+    node.beginHandshake(fd); // counted as pending (maxConnections, exist) while onHandshake runs
+    const done = (response: Response | undefined) => {
+      node.endHandshake(fd);
+      if (response) guard.closed(fd);
+      return response;
+    };
+    const result = accept();
+    return result instanceof Promise ? result.then(done) : done(result);
+  }
+
+  async function throughMiddleware(
+    request: Request,
+    peer: string,
+    shake: Handshake,
+    accept: () => Response | undefined | Promise<Response | undefined>,
+    disconnected: () => void,
+  ): Promise<Response | undefined> {
+    const ctx: RequestContext = { kind: 'handshake', ip: clientIp(request, peer), server, params: {}, route: null, handshake: shake };
+    let answered = false;
+    let upgraded = false;
+    let response: Response;
+    node.beginHandshake(shake.fd); // counted as pending (maxConnections, exist) while middleware runs
+    try {
+      response = await compose(handshakeChain, async () => {
+        const result = await accept();
+        answered = true;
+        upgraded = result === undefined;
+        return result ?? upgradeMarker();
+      })(request, ctx);
+    } catch (error) {
+      response = failed(`handshake middleware (fd ${shake.fd})`, error);
+    } finally {
+      node.endHandshake(shake.fd);
+    }
+    if (upgraded) {
+      if (!isUpgrade(response)) logger.warn(`a middleware answered ${response.status} after the handshake of fd ${shake.fd} was accepted; the WebSocket is open`);
+      return undefined;
+    }
+    guard.closed(shake.fd);
+    if (!answered) disconnected();
+    return isUpgrade(response) ? failed(`handshake middleware (fd ${shake.fd})`, new Error('answered 101 without next(): only next() can upgrade')) : response;
+  }
 }
 
 function routeParts(spec: RouteSpec): { handler: Exclude<RouteSpec, { handler: unknown }>; middleware?: Middleware[] } {

@@ -13,7 +13,8 @@ export interface Conn {
   remoteAddress: string;
   protocol: string;
   connectTime: number;
-  data: Record<string, unknown>;
+  /** Per-connection user data; made only when someone sets or reads it. */
+  data: Record<string, unknown> | undefined;
   /** The upgrade request, held only until onOpen has seen it. */
   request: Request | undefined;
 }
@@ -165,7 +166,7 @@ export class Node implements LocalNode {
   info(fd: number): ClientInfo | null {
     const d = this.#sockets.get(fd)?.data;
     if (!d) return null;
-    return { fd: d.fd, remoteAddress: d.remoteAddress, url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, node: this.adapter.status().node, data: d.data };
+    return { fd: d.fd, remoteAddress: d.remoteAddress, url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, node: this.adapter.status().node, data: (d.data ??= {}) };
   }
 
   stats(): Stats {

@@ -66,7 +66,11 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     }
   }
 
-  async function handshake(req: Request, bun: Server<Conn>): Promise<Response | undefined> {
+  /**
+   * An upgrade request. With no handshake middleware and a synchronous (or no) onHandshake it completes in
+   * this turn: frames that arrive with the request are not refused, and nothing async is left behind.
+   */
+  function handshake(req: Request, bun: Server<Conn>): Response | undefined | Promise<Response | undefined> {
     const fd = node.allocateFd();
     const max = server.config.additional.maxConnections; // the config a reload swapped in
     // Cluster-wide: the other nodes' counts are as of their last heartbeat (at most HEARTBEAT_MS old).
@@ -74,38 +78,58 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       disconnected(fd);
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
-    const shake = new Handshake(fd, req, server);
+    const pipeline = running.pipeline;
+    const hook = running.hooks.handshake;
+    // Only onHandshake and middleware look at a Handshake: without them, none is made.
+    const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     const peer = bun.requestIP(req)?.address ?? '';
-    return running.pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
+    return pipeline.handshake(req, peer, fd, shake, () => accept(req, bun, fd, shake, peer), () => disconnected(fd));
   }
 
   /**
    * onHandshake, then the upgrade (undefined when it happened); a refusal fires onDisconnect.
    * The pipeline marks the fd pending for the whole handshake, middleware included.
    */
-  async function accept(req: Request, bun: Server<Conn>, shake: Handshake, peer: string): Promise<Response | undefined> {
-    const fd = shake.fd;
+  function accept(req: Request, bun: Server<Conn>, fd: number, shake: Handshake | undefined, peer: string): Response | undefined | Promise<Response | undefined> {
     const hook = running.hooks.handshake;
-    if (hook) {
-      try {
-        let result = hook(req, shake);
-        if (result instanceof Promise) result = await result;
-        if (result instanceof Response) return rejected(fd, result);
-        if (result === false) shake.reject(403);
-      } catch (error) {
-        report('handshake', `fd ${fd}`, error);
-        shake.reject(500, 'Internal Server Error\n');
-      }
-      if (shake.rejection) return rejected(fd, shake.rejection);
+    if (!hook || !shake) return upgrade(req, bun, fd, shake, peer);
+    let result: ReturnType<typeof hook>;
+    try {
+      result = hook(req, shake);
+    } catch (error) {
+      return hookFailed(req, bun, fd, shake, peer, error);
     }
+    if (result instanceof Promise) return result.then((r) => decided(req, bun, fd, shake, peer, r), (error) => hookFailed(req, bun, fd, shake, peer, error));
+    return decided(req, bun, fd, shake, peer, result);
+  }
+
+  function hookFailed(req: Request, bun: Server<Conn>, fd: number, shake: Handshake, peer: string, error: unknown): Response | undefined {
+    report('handshake', `fd ${fd}`, error);
+    shake.reject(500, 'Internal Server Error\n');
+    return decided(req, bun, fd, shake, peer, undefined);
+  }
+
+  function decided(req: Request, bun: Server<Conn>, fd: number, shake: Handshake, peer: string, result: Response | boolean | void): Response | undefined {
+    if (result instanceof Response) return rejected(fd, result);
+    if (result === false) shake.reject(403);
+    if (shake.rejection) return rejected(fd, shake.rejection);
+    return upgrade(req, bun, fd, shake, peer);
+  }
+
+  function upgrade(req: Request, bun: Server<Conn>, fd: number, shake: Handshake | undefined, peer: string): Response | undefined {
     // An upgrade after stop began would open a socket nothing closes (stop already sent its 1001s).
     if (stopping) return rejected(fd, new Response('Server is shutting down\n', { status: 503, headers: { 'retry-after': '5' } }));
-    const protocol = shake.protocol || (hook ? '' : (shake.offeredProtocols[0] ?? ''));
-    if (protocol) shake.headers.set('Sec-WebSocket-Protocol', protocol);
-    const data: Conn = { fd, url: req.url, remoteAddress: peer, protocol, connectTime: 0, data: shake.data, request: req };
+    // With no onHandshake, the first protocol offered is accepted (clients that offer some need one back).
+    const protocol = shake ? shake.protocol || (running.hooks.handshake ? '' : (shake.offeredProtocols[0] ?? '')) : firstProtocol(req);
+    let headers: Headers | Record<string, string> | undefined = shake?.headers;
+    if (protocol) {
+      if (headers instanceof Headers) headers.set('Sec-WebSocket-Protocol', protocol);
+      else headers = { 'Sec-WebSocket-Protocol': protocol };
+    }
+    const data: Conn = { fd, url: req.url, remoteAddress: peer, protocol, connectTime: 0, data: shake?.data, request: req };
     let upgraded = false;
     try {
-      upgraded = bun.upgrade(req, { headers: shake.headers, data });
+      upgraded = bun.upgrade(req, { headers, data });
     } catch (error) {
       logger.debug(`upgrade of fd ${fd} failed: ${describeError(error)}`);
     }
@@ -164,7 +188,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           const hook = running.hooks.open;
           if (!hook) return;
           try {
-            settle('open', d.fd, hook(server, { fd: d.fd, url: d.url, headers: req.headers, remoteAddress: d.remoteAddress, protocol: d.protocol, data: d.data }));
+            settle('open', d.fd, hook(server, { fd: d.fd, url: d.url, headers: req.headers, remoteAddress: d.remoteAddress, protocol: d.protocol, data: (d.data ??= {}) }));
           } catch (error) {
             report('open', `fd ${d.fd}`, error);
           }
@@ -217,6 +241,14 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     return stopping;
   }
   return running;
+}
+
+/** The first subprotocol in Sec-WebSocket-Protocol, or ''. */
+function firstProtocol(req: Request): string {
+  const header = req.headers.get('sec-websocket-protocol');
+  if (!header) return '';
+  const comma = header.indexOf(',');
+  return (comma < 0 ? header : header.slice(0, comma)).trim();
 }
 
 function hostForUrl(host: string): string {
