@@ -1,7 +1,7 @@
 // Logging through consola: the PHP package's level names, one line per record (time, level, process, message).
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createConsola, type ConsolaInstance, type LogObject } from 'consola';
+import { createConsola, type ConsolaInstance, type LogObject } from 'consola/core';
 import { formatWithOptions } from 'node:util';
 import type { LogLevel } from '../config/schema';
 
