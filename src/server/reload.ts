@@ -11,7 +11,7 @@ import { resolveHooks, type ResolvedHooks } from './callbacks';
 import type { RunningServer } from './serve';
 
 /** Settings fixed when the socket was opened (Bun.serve's listen and websocket options) or the process laid out. */
-const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl'] as const;
+const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'adapter'] as const;
 const RESTART_ADDITIONAL = [
   'workerNum', 'maxPayloadLength', 'idleTimeout', 'sendPings', 'backpressureLimit', 'closeOnBackpressureLimit', 'perMessageDeflate',
   'pidFile', 'logFile', 'shutdownTimeout',
@@ -29,7 +29,8 @@ export interface PreparedReload {
 
 /** Changed keys a reload cannot apply, each as `key (old -> new)`. */
 export function restartKeys(loaded: ResolvedConfig, current: ResolvedConfig): string[] {
-  const show = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+  // A Redis URL may hold a password: never into a log line or a CLI answer.
+  const show = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
   const changed: string[] = [];
   const check = (key: string, a: unknown, b: unknown) => {
     if (JSON.stringify(a) !== JSON.stringify(b)) changed.push(`${key} (${show(b)} -> ${show(a)})`);

@@ -147,19 +147,24 @@ export async function ipcFixture(): Promise<Fixture> {
   };
 }
 
-export async function redisFixture(): Promise<Fixture> {
+/**
+ * Three machines on one Redis: separate processes, folders (pid files) and ports. With `workers` > 1 each
+ * machine runs that many workers, each a node of its own: 2 machines x 2 workers = 4 nodes.
+ */
+export async function redisFixture(workers = 1): Promise<Fixture> {
   ensureBinary();
   const redis = await startRedis();
   const adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'conformance' },`;
-  // Three nodes, as on three machines: separate processes, folders (pid files) and ports; one Redis.
-  const startNode = () => startOdy(['websocket', 'start'], project({ 'config/websockets.ts': config(1, adapter), 'Ctl.ts': CONTROLLER }));
+  const startNode = () => startOdy(['websocket', 'start'], project({ 'config/websockets.ts': config(workers, adapter), 'Ctl.ts': CONTROLLER }));
+  const machines = workers > 1 ? 2 : 3;
+  const total = machines * workers;
   const nodes: Ody[] = [];
-  for (let i = 0; i < 3; i++) nodes.push(await startNode());
+  for (let i = 0; i < machines; i++) nodes.push(await startNode());
   const lateNodes: Ody[] = [];
   return {
-    name: 'redis', nodes: 3, http: nodes[0]!.http, redis,
+    name: workers > 1 ? 'redis-workers' : 'redis', nodes: total, http: nodes[0]!.http, redis,
     output: () => [...nodes, ...lateNodes].map((n) => n.output()).join('\n'),
-    spread: (perNode = 1, query) => fill(nodes.map((n) => n.url), 3, perNode, query),
+    spread: (perNode = 1, query) => fill(nodes.map((n) => n.url), total, perNode, query),
     async late() {
       const ody = await startNode();
       lateNodes.push(ody);

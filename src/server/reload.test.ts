@@ -1,0 +1,15 @@
+// Rule: a reload that changes the adapter is refused and named, without printing a Redis password.
+import { expect, test } from 'bun:test';
+import { resolveConfig } from '../config/validate';
+import { restartKeys } from './reload';
+
+test('a changed adapter needs a restart; the password in its URL is not shown', () => {
+  const current = resolveConfig({ adapter: { driver: 'redis', url: 'redis://:old-pass@10.0.0.5:6379' } }, '/tmp', null);
+  const loaded = resolveConfig({ adapter: { driver: 'redis', url: 'redis://ody:new-pass@10.0.0.6:6379' } }, '/tmp', null);
+  const [line, ...rest] = restartKeys(loaded, current);
+  expect(rest).toEqual([]);
+  expect(line).toStartWith('adapter (');
+  expect(line).toContain('10.0.0.6');
+  expect(line).not.toContain('old-pass');
+  expect(line).not.toContain('new-pass');
+});
