@@ -14,7 +14,7 @@ import { chart } from './lib/svg';
 const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers] [--rounds N]
                        [--servers ody,bun,ws] [--rebuild] [--no-save]
   --quick    1 round, shorter runs (for development)
-  --only     scenarios to run; "workers" = echo2w,fanout2w (their 1-worker baselines are added)
+  --only     scenarios to run; "workers" = echo2w,fanout2w,idle2w (their 1-worker baselines are added)
   --rounds   rounds per scenario (default 3, quick 1); servers alternate within each round
   --servers  which servers to compare (default all three)
   --rebuild  build ody from the current src/ into the temp dir (dist/ody is left as it is)
@@ -31,7 +31,7 @@ function flags() {
     process.exit(0);
   }
   const quick = a.includes('--quick');
-  const only = new Set((val('only') ?? '').split(',').filter(Boolean).flatMap((s) => (s === 'workers' ? ['echo2w', 'fanout2w'] : [s])));
+  const only = new Set((val('only') ?? '').split(',').filter(Boolean).flatMap((s) => (s === 'workers' ? ['echo2w', 'fanout2w', 'idle2w'] : [s])));
   for (const s of SCENARIOS) if (only.has(s.id) && s.baseline) only.add(s.baseline);
   const unknown = [...only].filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${HELP}`);
@@ -150,7 +150,7 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     const settings = { ody_binary: ctx.ody instanceof Error ? `n/a: ${ctx.ody.message}` : ctx.ody, rounds: opt.rounds, quick: opt.quick, scenarios: opt.scenarios.map((s) => s.id), servers: opt.servers, pinning: { one_worker: pin1, two_workers: pinning(2) }, nice: niced ? -10 : 0, seconds: Math.round(took) };
     const ratios = Object.fromEntries(
-      opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== 'scaling').map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws') }]))]),
+      opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== (s.compare?.as ?? 'scaling')).map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws') }]))]),
     );
     const scenarios = Object.fromEntries(opt.scenarios.map((s) => [s.id, { title: s.title, unit: s.unit, workers: s.workers, args: s.args(opt.quick), servers: results[s.id] }]));
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ machine: m, settings, targets: vs, ratios, scenarios }, null, 2) + '\n');

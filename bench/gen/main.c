@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 Opts o = { .conns = 100, .depth = 8, .size = 32, .warmup = 1, .duration = 10, .msgs = 500, .warm = -1,
-           .window = 16, .batch = 8, .hold = 2, .conc = 32, .max = 200000, .timeout = 120 };
+           .window = 16, .batch = 8, .hold = 2, .settle = 0.5, .warmconns = 0, .conc = 32, .max = 200000, .timeout = 120 };
 Conn *conns;
 
 /* Bounded: connects at most to-from sockets, never more than maxpend handshakes at once. */
@@ -87,6 +87,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "warm")) o.warm = atoi(v);
     else if (!strcmp(k, "batch")) o.batch = atoi(v);
     else if (!strcmp(k, "hold")) o.hold = atof(v);
+    else if (!strcmp(k, "settle")) o.settle = atof(v);
+    else if (!strcmp(k, "warmconns")) o.warmconns = atoi(v);
     else if (!strcmp(k, "conc")) o.conc = atoi(v);
     else if (!strcmp(k, "max")) o.max = atol(v);
     else if (!strcmp(k, "timeout")) o.timeout = atoi(v);

@@ -5,9 +5,9 @@
 
 typedef struct Opts {
   const char *mode;
-  int pid, conns, depth, size, msgs, warm, window, conc, timeout, batch;
+  int pid, conns, depth, size, msgs, warm, window, conc, timeout, batch, warmconns;
   long max;
-  double warmup, duration, hold;
+  double warmup, duration, hold, settle;
 } Opts;
 
 typedef struct Snap { uint64_t t; double srv_cpu, gen_cpu, all_cpu, steal; long rss; } Snap;
