@@ -7,6 +7,8 @@ typedef struct Opts {
   const char *mode;
   int pid, conns, depth, size, msgs, warm, window, conc, timeout, batch, warmconns;
   long max;
+  int pids[4], npids;  /* server process trees to sample: --pid A[,B,...] (nodes, redis-server) */
+  int port2;           /* fan-out: every other subscriber connects here instead of --port */
   double warmup, duration, hold, settle;
 } Opts;
 

@@ -75,7 +75,7 @@ export class BenchController {
 }
 `;
 
-const config = (workers: number) => `import { defineConfig, Event } from '@ody/websocket-server';
+const config = (workers: number, adapter = '') => `import { defineConfig, Event } from '@ody/websocket-server';
 import { BenchController } from '../BenchController';
 
 export default defineConfig({
@@ -85,7 +85,7 @@ export default defineConfig({
     [Event.ON_OPEN]: [BenchController, 'onOpen'],
     [Event.ON_MESSAGE]: [BenchController, 'onMessage'],
     [Event.ON_CLOSE]: [BenchController, 'onClose'],
-  },
+  },${adapter}
   additional: { workerNum: ${workers}, logLevel: 'error', maxPayloadLength: 1048576 },
 });
 `;
@@ -97,5 +97,18 @@ export function odyApp(tmp: string, workers: number): string {
   mkdirSync(join(dir, 'config'), { recursive: true });
   writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
   writeFileSync(join(dir, 'config', 'websockets.ts'), config(workers));
+  return dir;
+}
+
+/**
+ * One node of the cross-node scenario: its own root (the pid file is per project), the Redis
+ * adapter of issue #8 pointing at the bench's redis-server. Rewritten each time: the URL changes per run.
+ */
+export function odyRedisApp(tmp: string, node: number, url: string): string {
+  const dir = join(tmp, `ody-app-redis-${node === 0 ? 'a' : 'b'}`);
+  mkdirSync(join(dir, 'config'), { recursive: true });
+  writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
+  const adapter = `\n  adapter: { driver: 'redis', url: ${JSON.stringify(url)}, prefix: 'ody' },`;
+  writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, adapter));
   return dir;
 }

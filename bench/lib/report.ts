@@ -26,6 +26,7 @@ export const TARGETS: Target[] = [
   { label: 'handshake CPU, ody/bun', scenario: 'handshake', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15 },
   { label: 'handshakes/s, ody/bun', scenario: 'handshake', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9 },
   { label: '2-worker echo msgs/s, ody 2w/1w', scenario: 'echo2w', metric: 'scaling', vs: 'self', op: '>=', limit: 1.6 },
+  { label: 'fan-out over Redis deliveries/s, ody/bun', scenario: 'fanout-redis', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9, also: 'p99_us' },
 ];
 
 export type Verdict = Target & { value: number | null; reference: number | null; pass: boolean | null; alsoValues?: Partial<Record<Kind, number | null>> };
@@ -123,9 +124,13 @@ export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): s
       const rw = kinds.includes('ws') && kinds.includes('ody') ? r('ws') : '';
       out.push(pad(`  ${label}`, 34) + vals + lpad(rb.replace('n/ax', 'n/a'), 10) + lpad(rw.replace('n/ax', 'n/a'), 9));
     }
+    if (s.redis) out.push('  server CPU is both nodes plus redis-server');
     for (const k of kinds) {
       const c = cells[k];
-      if (!c) continue;
+      if (!c) {
+        if (s.kinds && !s.kinds.includes(k)) out.push(`  ${k}: no peer for this scenario`);
+        continue;
+      }
       if (c.failure) {
         const why = s.workers > 1 && k === 'ody' ? `ody workers not available: ${c.failure}` : c.failure;
         out.push(`  ${k}: n/a (${why})`);
@@ -166,7 +171,7 @@ export function generatorLines(results: Results, scenarios: Scenario[], kinds: K
       const ok = m.gen_cpu_per < m.cpu_per;
       const bound = (m.gen_busy ?? 0) > 0.9 && (m.server_busy ?? 0) < 0.9 * s.workers ? '  generator-bound' : '';
       lines.push(
-        `  ${pad(`${s.id} vs ${k}`, 18)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 9)}` +
+        `  ${pad(`${s.id} vs ${k}`, 20)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 9)}` +
           ` busy gen ${lpad(fmt((m.gen_busy ?? 0) * 100), 4)}% server ${lpad(fmt((m.server_busy ?? 0) * 100), 4)}%  ` +
           `${ok ? 'gen cheaper' : 'GEN COSTLIER'}${bound}`,
       );

@@ -1,7 +1,8 @@
 // The benchmark scenarios: what wsgen is asked to do for each and which numbers come out of its report.
 import type { GenResult } from './gen';
+import type { Kind } from './servers';
 
-export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w';
+export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis';
 export type Metrics = Record<string, number | null>;
 
 export type Scenario = {
@@ -14,6 +15,10 @@ export type Scenario = {
   baseline?: ScenarioId;
   /** Which baseline metric is compared, and the name of the ratio: by default rate, as 'scaling'. */
   compare?: { metric: string; as: string };
+  /** Two single-worker nodes on their own ports joined by a throwaway redis-server. */
+  redis?: boolean;
+  /** Servers that have an implementation of this scenario; default all. */
+  kinds?: Kind[];
   args(quick: boolean): Record<string, number | string>;
   timeoutS(quick: boolean): number;
   rows: string[]; // metrics shown in the table, in order
@@ -127,6 +132,20 @@ export const SCENARIOS: Scenario[] = [
     args: idleArgs,
     timeoutS: () => 150,
     rows: [...IDLE_ROWS.slice(0, 3), 'kb_vs_1w', 'alive'],
+  },
+  {
+    id: 'fanout-redis',
+    title: 'fan-out over Redis: 2 nodes x 1,000 subscribers, publisher on node A',
+    unit: 'delivery',
+    units: 'deliveries',
+    workers: 1,
+    redis: true,
+    kinds: ['ody', 'bun'],
+    // Four batches in flight rather than two: half the deliveries wait for a trip through Redis.
+    // More messages than one node gets, so the measured phase lasts seconds, not tenths.
+    args: (q) => ({ ...fanArgs(q), msgs: 2000, window: 32 }),
+    timeoutS: (q) => (q ? 60 : 100),
+    rows: ['rate', 'p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per'],
   },
 ];
 
