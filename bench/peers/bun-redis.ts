@@ -3,7 +3,7 @@
 // A /pub message goes to this node's subscribers with server.publish and to Redis channel
 // `bench`; every node publishes locally what other nodes sent. One channel for all nodes, so
 // each message carries its origin and a node drops its own when Redis hands it back.
-import { RedisClient, type ServerWebSocket } from 'bun';
+import { RedisClient } from 'bun';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -57,7 +57,7 @@ server = Bun.serve<Data>({
   },
   websocket: {
     maxPayloadLength: 1 << 20,
-    open(ws: ServerWebSocket<Data>) {
+    open(ws) {
       if (ws.data.path === '/sub') ws.subscribe(CHANNEL);
     },
     message(ws, msg) {
