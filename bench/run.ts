@@ -7,14 +7,16 @@ import { machine, machineLine } from './lib/machine';
 import { ensureOdyBinary, ROOT } from './lib/ody';
 import { boostWorks, hasTaskset, waitQuiet } from './lib/proc';
 import { addScaling, type Cell, fmt, generatorLines, ratio, type Results, summarize, table, targetLines, verdicts } from './lib/report';
+import { type Redis, startRedis } from './lib/redis';
 import { metricsOf, SCENARIOS, type Scenario } from './lib/scenarios';
 import { type Context, type Kind, KINDS, type Running, startServer } from './lib/servers';
 import { chart } from './lib/svg';
 
-const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers] [--rounds N]
+const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers,fanout-redis] [--rounds N]
                        [--servers ody,bun,ws] [--rebuild] [--no-save]
   --quick    1 round, shorter runs (for development)
-  --only     scenarios to run; "workers" = echo2w,fanout2w (their 1-worker baselines are added)
+  --only     scenarios to run; "workers" = echo2w,fanout2w,idle2w (their 1-worker baselines are added);
+             fanout-redis: 2 nodes joined by a throwaway redis-server (ody and raw Bun only)
   --rounds   rounds per scenario (default 3, quick 1); servers alternate within each round
   --servers  which servers to compare (default all three)
   --rebuild  build ody from the current src/ into the temp dir (dist/ody is left as it is)
@@ -31,7 +33,7 @@ function flags() {
     process.exit(0);
   }
   const quick = a.includes('--quick');
-  const only = new Set((val('only') ?? '').split(',').filter(Boolean).flatMap((s) => (s === 'workers' ? ['echo2w', 'fanout2w'] : [s])));
+  const only = new Set((val('only') ?? '').split(',').filter(Boolean).flatMap((s) => (s === 'workers' ? ['echo2w', 'fanout2w', 'idle2w'] : [s])));
   for (const s of SCENARIOS) if (only.has(s.id) && s.baseline) only.add(s.baseline);
   const unknown = [...only].filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${HELP}`);
@@ -58,36 +60,63 @@ function pinning(workers: number): { server: string | null; gen: string | null }
   return cores >= 3 ? { server: '0,1', gen: '2' } : { server: '0,1', gen: '1' };
 }
 
-let current: Running | null = null;
+// What is running right now, so an interrupt or a crash stops it (by pid) on the way out.
+let current: Running[] = [];
+let redis: Redis | null = null;
+/** Stops the servers of one measurement; a scenario's redis-server lives on across its runs. */
+const stopServers = async () => {
+  await Promise.all(current.map((r) => r.stop()));
+  current = [];
+};
+const stopAll = async () => {
+  await stopServers();
+  await redis?.stop();
+  redis = null;
+};
 let quietBudget = 60;
 process.on('SIGINT', async () => {
-  await current?.stop();
+  await stopAll();
   process.exit(130);
 });
 
+/** One server, or for a Redis scenario node A then node B, each single-worker on its own port. */
+async function startAll(s: Scenario, kind: Kind, ctx: Context, cores: string | null): Promise<void> {
+  if (!s.redis) {
+    current.push(await startServer(kind, ctx, { workers: s.workers }, cores));
+    return;
+  }
+  if (!redis) throw new Error('redis-server is not running');
+  for (const node of [0, 1]) current.push(await startServer(kind, ctx, { workers: 1, redis: { url: redis.url, node } }, cores));
+}
+
 async function measure(s: Scenario, kind: Kind, round: number, ctx: Context, gen: string, quick: boolean, cell: Cell) {
-  const pin = pinning(s.workers);
+  // Two nodes need two cores just as two workers do.
+  const pin = pinning(s.redis ? 2 : s.workers);
   // Waiting for other jobs to finish is capped over the whole run, so a busy machine can't stretch it much.
   const waitStart = performance.now();
   await waitQuiet(Math.min(10, quietBudget), log);
   quietBudget = Math.max(0, quietBudget - (performance.now() - waitStart) / 1000);
+  const failed = (e: unknown) => cell.runs.push({ round, errors: 0, firstError: '', failure: String((e as Error).message).split('\n')[0] });
   try {
-    current = await startServer(kind, ctx, s.workers, pin.server);
+    await startAll(s, kind, ctx, pin.server);
   } catch (e) {
-    cell.runs.push({ round, errors: 0, firstError: '', failure: String((e as Error).message).split('\n')[0] });
+    failed(e);
+    await stopServers();
     return;
   }
   try {
+    const procs = current.reduce((n, r) => n + r.procs, 0);
     // ody's workers are processes; a lone process means workerNum was silently ignored.
-    if (kind === 'ody' && s.workers > 1 && current.procs < 2) throw new Error(`additional.workerNum: ${s.workers} was ignored (1 process, no workers)`);
-    const args = { ...s.args(quick), port: current.port, pid: current.pid };
+    if (kind === 'ody' && s.workers > 1 && procs < 2) throw new Error(`additional.workerNum: ${s.workers} was ignored (1 process, no workers)`);
+    // wsgen sums CPU and RSS over every pid's process tree: the server(s), and redis-server too.
+    const pids = [...current.map((r) => r.pid), ...(s.redis && redis ? [redis.pid] : [])];
+    const args = { ...s.args(quick), port: current[0]!.port, pid: pids.join(','), ...(current[1] && { port2: current[1].port }) };
     const g = await runGen(gen, pin.gen, args, s.timeoutS(quick));
-    cell.runs.push({ round, metrics: metricsOf(s, g), errors: Number(g.errors) || 0, firstError: g.first_error, procs: current.procs, raw: g });
+    cell.runs.push({ round, metrics: metricsOf(s, g), errors: Number(g.errors) || 0, firstError: g.first_error, procs, raw: g });
   } catch (e) {
-    cell.runs.push({ round, errors: 0, firstError: '', failure: String((e as Error).message).split('\n')[0] });
+    failed(e);
   } finally {
-    await current.stop();
-    current = null;
+    await stopServers();
   }
 }
 
@@ -111,14 +140,26 @@ async function main() {
   if (ctx.ody instanceof Error && opt.servers.includes('ody')) log(`ody unavailable: ${ctx.ody.message}`);
 
   const results: Results = {};
-  // A server that failed to start for some worker count is not retried in later rounds.
+  // A server that failed to start for some worker count (or over Redis) is not retried in later rounds.
   const broken = new Map<string, string>();
   for (const s of opt.scenarios) {
     const cells: Partial<Record<Kind, Cell>> = (results[s.id] = {});
+    const kinds = opt.servers.filter((k) => !s.kinds || s.kinds.includes(k));
+    let redisError = '';
+    if (s.redis) {
+      try {
+        redis = await startRedis(tmp, pinning(2).server);
+        log(`redis-server ${redis.url} (pid ${redis.pid})`);
+      } catch (e) {
+        redisError = (e as Error).message.split('\n')[0]!;
+        log(redisError);
+      }
+    }
     for (let round = 1; round <= opt.rounds; round++) {
-      for (const kind of opt.servers) {
+      for (const kind of kinds) {
         const cell = (cells[kind] ??= { runs: [], median: {} });
-        const key = `${kind}:${s.workers}`;
+        const key = `${kind}:${s.workers}${s.redis ? ':redis' : ''}`;
+        if (redisError) broken.set(key, redisError);
         if (broken.has(key)) {
           cell.runs.push({ round, errors: 0, firstError: '', failure: broken.get(key) });
           continue;
@@ -133,7 +174,9 @@ async function main() {
         if (last?.metrics) log(`  ${Object.entries(last.metrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
       }
     }
-    for (const kind of opt.servers) summarize(cells[kind]!);
+    for (const kind of kinds) summarize(cells[kind]!);
+    await redis?.stop();
+    redis = null;
   }
   addScaling(results, opt.scenarios);
   const vs = verdicts(results);
@@ -150,7 +193,7 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     const settings = { ody_binary: ctx.ody instanceof Error ? `n/a: ${ctx.ody.message}` : ctx.ody, rounds: opt.rounds, quick: opt.quick, scenarios: opt.scenarios.map((s) => s.id), servers: opt.servers, pinning: { one_worker: pin1, two_workers: pinning(2) }, nice: niced ? -10 : 0, seconds: Math.round(took) };
     const ratios = Object.fromEntries(
-      opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== 'scaling').map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws') }]))]),
+      opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== (s.compare?.as ?? 'scaling')).map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws') }]))]),
     );
     const scenarios = Object.fromEntries(opt.scenarios.map((s) => [s.id, { title: s.title, unit: s.unit, workers: s.workers, args: s.args(opt.quick), servers: results[s.id] }]));
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ machine: m, settings, targets: vs, ratios, scenarios }, null, 2) + '\n');
@@ -162,7 +205,7 @@ async function main() {
 }
 
 main().catch(async (e) => {
-  await current?.stop();
+  await stopAll();
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });

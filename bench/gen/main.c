@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 Opts o = { .conns = 100, .depth = 8, .size = 32, .warmup = 1, .duration = 10, .msgs = 500, .warm = -1,
-           .window = 16, .batch = 8, .hold = 2, .conc = 32, .max = 200000, .timeout = 120 };
+           .window = 16, .batch = 8, .hold = 2, .settle = 0.5, .warmconns = 0, .conc = 32, .max = 200000, .timeout = 120 };
 Conn *conns;
 
 /* Bounded: connects at most to-from sockets, never more than maxpend handshakes at once. */
@@ -34,7 +34,15 @@ void close_conns(int from, int to, double limit_s) {
 
 void snap(Snap *s) {
   s->t = now_us();
-  proc_tree(o.pid, &s->srv_cpu, &s->rss);
+  s->srv_cpu = 0;
+  s->rss = 0;
+  for (int i = 0; i < o.npids; i++) {
+    double cpu;
+    long rss;
+    proc_tree(o.pids[i], &cpu, &rss);
+    s->srv_cpu += cpu;
+    s->rss += rss;
+  }
   s->gen_cpu = self_cpu_us();
   machine_cpu(&s->all_cpu, &s->steal);
 }
@@ -64,6 +72,20 @@ uint64_t get_hex(const char *p, int digits) {
   return v;
 }
 
+/* "123" or "123,456,789": every tree is sampled and summed; o.pid stays 0 if any entry is bad. */
+static void parse_pids(const char *v) {
+  o.npids = 0;
+  o.pid = 0;
+  for (const char *p = v; *p && o.npids < 4;) {
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p || pid <= 0 || (*end && *end != ',')) return;
+    o.pids[o.npids++] = (int)pid;
+    p = *end ? end + 1 : end;
+  }
+  o.pid = o.pids[0];
+}
+
 static void on_alarm(int sig) {
   (void)sig;
   static const char m[] = "{\"mode\":\"timeout\",\"errors\":1,\"first_error\":\"wsgen hit its --timeout\"}\n";
@@ -76,7 +98,8 @@ int main(int argc, char **argv) {
     const char *k = argv[i] + 2, *v = argv[i + 1];
     if (!strcmp(k, "mode")) o.mode = v;
     else if (!strcmp(k, "port")) g_port = atoi(v);
-    else if (!strcmp(k, "pid")) o.pid = atoi(v);
+    else if (!strcmp(k, "pid")) parse_pids(v);
+    else if (!strcmp(k, "port2")) o.port2 = atoi(v);
     else if (!strcmp(k, "conns")) o.conns = atoi(v);
     else if (!strcmp(k, "depth")) o.depth = atoi(v);
     else if (!strcmp(k, "size")) o.size = atoi(v);
@@ -87,6 +110,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "warm")) o.warm = atoi(v);
     else if (!strcmp(k, "batch")) o.batch = atoi(v);
     else if (!strcmp(k, "hold")) o.hold = atof(v);
+    else if (!strcmp(k, "settle")) o.settle = atof(v);
+    else if (!strcmp(k, "warmconns")) o.warmconns = atoi(v);
     else if (!strcmp(k, "conc")) o.conc = atoi(v);
     else if (!strcmp(k, "max")) o.max = atol(v);
     else if (!strcmp(k, "timeout")) o.timeout = atoi(v);
@@ -95,7 +120,7 @@ int main(int argc, char **argv) {
   }
   if (!o.mode || g_port <= 0 || o.pid <= 0 || o.size < 24 || o.size > 4096 || o.depth < 1 ||
       o.conns < 1 || o.conns > 60000 || o.batch < 1 || o.batch > o.window) {
-    fprintf(stderr, "usage: wsgen --mode echo|fanout|idle|handshake --port N --pid SERVER_PID [...]\n");
+    fprintf(stderr, "usage: wsgen --mode echo|fanout|idle|handshake --port N --pid SERVER_PID[,PID...] [--port2 N] [...]\n");
     return 64;
   }
   /* Hard stop whatever happens, so a stuck server can never keep the generator alive. */

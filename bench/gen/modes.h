@@ -5,9 +5,11 @@
 
 typedef struct Opts {
   const char *mode;
-  int pid, conns, depth, size, msgs, warm, window, conc, timeout, batch;
+  int pid, conns, depth, size, msgs, warm, window, conc, timeout, batch, warmconns;
   long max;
-  double warmup, duration, hold;
+  int pids[4], npids;  /* server process trees to sample: --pid A[,B,...] (nodes, redis-server) */
+  int port2;           /* fan-out: every other subscriber connects here instead of --port */
+  double warmup, duration, hold, settle;
 } Opts;
 
 typedef struct Snap { uint64_t t; double srv_cpu, gen_cpu, all_cpu, steal; long rss; } Snap;

@@ -57,12 +57,14 @@ static void arm(Conn *c, int out) {
   c->want_out = out;
 }
 
+static int port_of(const Conn *c) { return c->port ? c->port : g_port; }
+
 static void append_request(Conn *c) {
   char req[256];
   int n = snprintf(req, sizeof req,
       "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: b2R5LWJlbmNoLWtleS0xMg==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-      c->path, g_port);
+      c->path, port_of(c));
   append(c, req, (size_t)n);
 }
 
@@ -74,7 +76,7 @@ int conn_start(Conn *c) {
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   /* The address is fixed to 127.0.0.1 on purpose: this tool must never leave loopback. */
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)g_port) };
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port_of(c)) };
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
     error_note(strerror(errno), c->id);

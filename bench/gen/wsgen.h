@@ -9,6 +9,7 @@ enum { ST_IDLE, ST_UPGRADING, ST_OPEN, ST_CLOSING, ST_CLOSED };
 typedef struct Conn {
   int fd, id, state;
   const char *path;
+  int port;                     /* server port; 0 = --port (fan-out over Redis splits subscribers) */
   char *left; int llen, lcap;   /* bytes of a partial frame carried to the next read */
   char *out; int olen, ocap;    /* frames queued until the next flush (one send per read batch) */
   int want_out;

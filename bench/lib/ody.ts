@@ -41,16 +41,24 @@ export function ensureOdyBinary(log: (msg: string) => void, rebuild: boolean, tm
   return ODY_BIN;
 }
 
-// Each server process serves one scenario only, so an fd can never move between the
-// publisher role and another role within a process: no close hook is needed to forget it.
+// A realistic small app, written the way the raw Bun peer is: the role is decided once in onOpen
+// from the path (found by string scan, no URL object per handshake), and onClose forgets it.
 const CONTROLLER = `import type { Frame, OpenRequest, WsServer } from '@ody/websocket-server';
 
 // Same paths as the raw Bun and ws peers, so one load generator drives all three servers.
 const publishers = new Set<number>();
 
+/** '/sub' from 'http://127.0.0.1:9502/sub?x': the third '/' on, up to '?'. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const q = url.indexOf('?', start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
 export class BenchController {
   onOpen(server: WsServer, req: OpenRequest) {
-    const path = new URL(req.url, 'http://127.0.0.1').pathname;
+    const path = pathOf(req.url);
     if (path === '/sub') server.subscribe(req.fd, 'bench');
     else if (path === '/pub') publishers.add(req.fd);
   }
@@ -59,10 +67,15 @@ export class BenchController {
     if (publishers.has(frame.fd)) server.publish('bench', frame.data);
     else server.push(frame.fd, frame.data);
   }
+
+  // fds are reused after a close: a later /echo client must not inherit a publisher's role.
+  onClose(_server: WsServer, fd: number) {
+    publishers.delete(fd);
+  }
 }
 `;
 
-const config = (workers: number) => `import { defineConfig, Event } from '@ody/websocket-server';
+const config = (workers: number, adapter = '') => `import { defineConfig, Event } from '@ody/websocket-server';
 import { BenchController } from '../BenchController';
 
 export default defineConfig({
@@ -71,7 +84,8 @@ export default defineConfig({
   callbacks: {
     [Event.ON_OPEN]: [BenchController, 'onOpen'],
     [Event.ON_MESSAGE]: [BenchController, 'onMessage'],
-  },
+    [Event.ON_CLOSE]: [BenchController, 'onClose'],
+  },${adapter}
   additional: { workerNum: ${workers}, logLevel: 'error', maxPayloadLength: 1048576 },
 });
 `;
@@ -83,5 +97,18 @@ export function odyApp(tmp: string, workers: number): string {
   mkdirSync(join(dir, 'config'), { recursive: true });
   writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
   writeFileSync(join(dir, 'config', 'websockets.ts'), config(workers));
+  return dir;
+}
+
+/**
+ * One node of the cross-node scenario: its own root (the pid file is per project), the Redis
+ * adapter of issue #8 pointing at the bench's redis-server. Rewritten each time: the URL changes per run.
+ */
+export function odyRedisApp(tmp: string, node: number, url: string): string {
+  const dir = join(tmp, `ody-app-redis-${node === 0 ? 'a' : 'b'}`);
+  mkdirSync(join(dir, 'config'), { recursive: true });
+  writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
+  const adapter = `\n  adapter: { driver: 'redis', url: ${JSON.stringify(url)}, prefix: 'ody' },`;
+  writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, adapter));
   return dir;
 }

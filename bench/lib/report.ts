@@ -14,17 +14,22 @@ export type Target = {
   vs: Kind | 'self'; // 'self': ody against its own 1-worker baseline
   op: '<=' | '>=';
   limit: number;
+  /** A metric printed beside the verdict for both servers (e.g. the latency that goes with a rate). */
+  also?: string;
 };
 
 export const TARGETS: Target[] = [
   { label: 'echo CPU/msg, ody/bun', scenario: 'echo', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.25 },
   { label: 'fan-out CPU/delivery, ody/bun', scenario: 'fanout', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.1 },
-  { label: 'idle RSS/conn, ody/bun', scenario: 'idle', metric: 'kb_per_conn', vs: 'bun', op: '<=', limit: 1.5 },
-  { label: 'handshakes/s, ody/bun', scenario: 'handshake', metric: 'rate', vs: 'bun', op: '>=', limit: 0.8 },
+  { label: 'idle RSS growth/conn, ody/bun', scenario: 'idle', metric: 'kb_per_conn', vs: 'bun', op: '<=', limit: 1.25 },
+  { label: 'process base RSS, ody/bun', scenario: 'idle', metric: 'base_rss_mb', vs: 'bun', op: '<=', limit: 1.3 },
+  { label: 'handshake CPU, ody/bun', scenario: 'handshake', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15 },
+  { label: 'handshakes/s, ody/bun', scenario: 'handshake', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9 },
   { label: '2-worker echo msgs/s, ody 2w/1w', scenario: 'echo2w', metric: 'scaling', vs: 'self', op: '>=', limit: 1.6 },
+  { label: 'fan-out over Redis deliveries/s, ody/bun', scenario: 'fanout-redis', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9, also: 'p99_us' },
 ];
 
-export type Verdict = Target & { value: number | null; reference: number | null; pass: boolean | null };
+export type Verdict = Target & { value: number | null; reference: number | null; pass: boolean | null; alsoValues?: Partial<Record<Kind, number | null>> };
 
 export function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -44,14 +49,16 @@ export function summarize(cell: Cell): void {
   if (ok.length === 0) cell.failure = cell.runs.find((r) => r.failure)?.failure ?? 'no result';
 }
 
-/** Adds median.scaling to multi-worker cells: their rate over the same server's 1-worker rate. */
+/** Adds the baseline ratio to multi-worker cells: by default median.scaling, their rate over the same server's 1-worker rate. */
 export function addScaling(results: Results, scenarios: Scenario[]): void {
   for (const s of scenarios) {
     if (!s.baseline) continue;
+    const { metric, as } = s.compare ?? { metric: 'rate', as: 'scaling' };
     for (const kind of KINDS) {
       const cell = results[s.id]?.[kind];
-      const base = results[s.baseline]?.[kind]?.median.rate;
-      if (cell && !cell.failure) cell.median.scaling = base && cell.median.rate ? cell.median.rate / base : null;
+      const base = results[s.baseline]?.[kind]?.median[metric];
+      const mine = cell?.median[metric];
+      if (cell && !cell.failure) cell.median[as] = base && mine ? mine / base : null;
     }
   }
 }
@@ -68,7 +75,8 @@ export function verdicts(results: Results): Verdict[] {
     // What the same figure is for a peer, to judge the target against this machine's ceiling.
     const reference = t.vs === 'self' ? (results[t.scenario]?.bun?.median.scaling ?? null) : ratio(results, t.scenario, t.metric, 'ody', 'ws');
     const pass = value === null ? null : t.op === '<=' ? value <= t.limit : value >= t.limit;
-    return { ...t, value, reference, pass };
+    const alsoValues = t.also ? Object.fromEntries(KINDS.map((k) => [k, results[t.scenario]?.[k]?.median[t.also!] ?? null])) : undefined;
+    return { ...t, value, reference, pass, ...(alsoValues && { alsoValues }) };
   });
 }
 
@@ -86,9 +94,12 @@ export function ceiling(one: Metrics | undefined, workers: number): number | nul
   return best / Math.min(1 / s, 1 / g);
 }
 
+/** Metrics that are already a ratio against the server's own baseline: no ody/peer column. */
+const RATIO_METRICS = new Set(['scaling', 'kb_vs_1w']);
+
 export function fmt(v: number | null | undefined, metric = ''): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
-  if (metric === 'scaling') return `${v.toFixed(2)}x`;
+  if (RATIO_METRICS.has(metric)) return `${v.toFixed(2)}x`;
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
   if (Math.abs(v) >= 100) return v.toFixed(0);
   if (Math.abs(v) >= 10) return v.toFixed(1);
@@ -108,14 +119,18 @@ export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): s
     for (const m of s.rows) {
       const label = (METRIC_LABELS[m] ?? m).replaceAll('{units}', s.units).replaceAll('{unit}', s.unit);
       const vals = kinds.map((k) => lpad(fmt(cells[k]?.median[m], m), 12)).join('');
-      const r = (b: Kind) => (m === 'scaling' || m === 'alive' ? '' : fmt(ratio(results, s.id, m, 'ody', b)) + 'x');
+      const r = (b: Kind) => (RATIO_METRICS.has(m) || m === 'alive' ? '' : fmt(ratio(results, s.id, m, 'ody', b)) + 'x');
       const rb = kinds.includes('bun') && kinds.includes('ody') ? r('bun') : '';
       const rw = kinds.includes('ws') && kinds.includes('ody') ? r('ws') : '';
       out.push(pad(`  ${label}`, 34) + vals + lpad(rb.replace('n/ax', 'n/a'), 10) + lpad(rw.replace('n/ax', 'n/a'), 9));
     }
+    if (s.redis) out.push('  server CPU is both nodes plus redis-server');
     for (const k of kinds) {
       const c = cells[k];
-      if (!c) continue;
+      if (!c) {
+        if (s.kinds && !s.kinds.includes(k)) out.push(`  ${k}: no peer for this scenario`);
+        continue;
+      }
       if (c.failure) {
         const why = s.workers > 1 && k === 'ody' ? `ody workers not available: ${c.failure}` : c.failure;
         out.push(`  ${k}: n/a (${why})`);
@@ -124,7 +139,7 @@ export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): s
       const first = c.runs.find((r) => r.errors > 0)?.firstError;
       if (errs > 0) out.push(`  ${k}: ${errs.toLocaleString('en-US')} generator-detected errors, first: ${first}`);
       const other = Math.max(0, ...c.runs.map((r) => r.metrics?.other_busy ?? 0));
-      if (other > 0.15 && s.id !== 'idle') out.push(`  ${k}: other load on the machine took up to ${fmt(other * 100)}% of a core during these runs`);
+      if (other > 0.15 && !s.id.startsWith('idle')) out.push(`  ${k}: other load on the machine took up to ${fmt(other * 100)}% of a core during these runs`);
       const ceil = s.baseline && !c.failure ? ceiling(results[s.baseline]?.[k]?.median, s.workers) : null;
       if (ceil !== null) out.push(`  ${k}: best scaling this machine allows with the generator on it: ~${fmt(ceil)}x`);
       const procs = c.runs.find((r) => r.procs)?.procs;
@@ -139,7 +154,8 @@ export function targetLines(vs: Verdict[]): string {
   for (const v of vs) {
     const verdict = v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
     const ref = v.reference === null ? '' : v.vs === 'self' ? `   (raw Bun 2w/1w: ${fmt(v.reference)}x)` : `   (ody/ws: ${fmt(v.reference)}x)`;
-    lines.push(`  ${pad(v.label, 34)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  target ${v.op} ${v.limit}x  ${pad(verdict, 4)}${ref}`);
+    const also = v.also ? `   (${METRIC_LABELS[v.also] ?? v.also}: ody ${fmt(v.alsoValues?.ody)}, ${v.vs} ${fmt(v.alsoValues?.[v.vs as Kind])})` : '';
+    lines.push(`  ${pad(v.label, 42)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  target ${v.op} ${v.limit}x  ${pad(verdict, 4)}${ref}${also}`);
   }
   return lines.join('\n');
 }
@@ -148,14 +164,14 @@ export function targetLines(vs: Verdict[]): string {
 export function generatorLines(results: Results, scenarios: Scenario[], kinds: Kind[]): string {
   const lines = ['', 'generator check: CPU per unit, generator vs server (share of one core busy during the run)'];
   for (const s of scenarios) {
-    if (s.id === 'idle') continue;
+    if (s.id.startsWith('idle')) continue;
     for (const k of kinds) {
       const m = results[s.id]?.[k]?.median;
       if (!m || m.gen_cpu_per == null || m.cpu_per == null) continue;
       const ok = m.gen_cpu_per < m.cpu_per;
       const bound = (m.gen_busy ?? 0) > 0.9 && (m.server_busy ?? 0) < 0.9 * s.workers ? '  generator-bound' : '';
       lines.push(
-        `  ${pad(`${s.id} vs ${k}`, 18)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 9)}` +
+        `  ${pad(`${s.id} vs ${k}`, 20)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 9)}` +
           ` busy gen ${lpad(fmt((m.gen_busy ?? 0) * 100), 4)}% server ${lpad(fmt((m.server_busy ?? 0) * 100), 4)}%  ` +
           `${ok ? 'gen cheaper' : 'GEN COSTLIER'}${bound}`,
       );

@@ -1,7 +1,8 @@
 // The benchmark scenarios: what wsgen is asked to do for each and which numbers come out of its report.
 import type { GenResult } from './gen';
+import type { Kind } from './servers';
 
-export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w';
+export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis';
 export type Metrics = Record<string, number | null>;
 
 export type Scenario = {
@@ -10,8 +11,14 @@ export type Scenario = {
   unit: string; // what one "unit" of work is, for per-unit figures
   units: string;
   workers: number;
-  /** The 1-worker scenario whose rate this one is scaled against. */
+  /** The 1-worker scenario this one is compared against. */
   baseline?: ScenarioId;
+  /** Which baseline metric is compared, and the name of the ratio: by default rate, as 'scaling'. */
+  compare?: { metric: string; as: string };
+  /** Two single-worker nodes on their own ports joined by a throwaway redis-server. */
+  redis?: boolean;
+  /** Servers that have an implementation of this scenario; default all. */
+  kinds?: Kind[];
   args(quick: boolean): Record<string, number | string>;
   timeoutS(quick: boolean): number;
   rows: string[]; // metrics shown in the table, in order
@@ -23,13 +30,16 @@ export const METRIC_LABELS: Record<string, string> = {
   p99_us: 'p99 latency µs',
   cpu_per: 'server CPU µs/{unit}',
   gen_cpu_per: 'generator CPU µs/{unit}',
-  kb_per_conn: 'server RSS KB/conn',
+  kb_per_conn: 'RSS growth KB/conn (after 5%)',
+  warm_kb_per_conn: 'RSS KB/conn, first 5% (warm-up)',
+  base_rss_mb: 'process base RSS MB',
+  kb_vs_1w: 'RSS growth/conn vs 1 worker',
   alive: 'connections held',
   scaling: 'scaling vs 1 worker',
 };
 
 /** Metrics where a smaller number is better (ratios below 1 favour ody). */
-export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn']);
+export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'kb_vs_1w']);
 
 const echoArgs = (quick: boolean, duration: number) => ({
   mode: 'echo',
@@ -42,6 +52,10 @@ const echoArgs = (quick: boolean, duration: number) => ({
 // Publishes go out 8 per write with two such batches queued, so every server sees the same
 // arrival pattern; one-at-a-time publishing made raw Bun's rate swing 2x from run to run here.
 const fanArgs = (quick: boolean) => ({ mode: 'fanout', conns: 2000, msgs: 500, size: 64, window: 16, batch: 8, duration: quick ? 30 : 60 });
+// The first 5% of connections carry the allocator's and the runtime's warm-up; the growth per
+// connection is measured over the other 95%. settle: seconds after start before the base RSS is read.
+const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 500, hold: quick ? 1 : 2, settle: 0.5 });
+const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'alive'];
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -66,13 +80,13 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     id: 'idle',
-    title: 'idle: 10,000 open connections',
+    title: 'idle: 10,000 open connections (RSS over the server process tree)',
     unit: 'conn',
     units: 'conns',
     workers: 1,
-    args: (q) => ({ mode: 'idle', conns: 10000, hold: q ? 1 : 2 }),
+    args: idleArgs,
     timeoutS: () => 150,
-    rows: ['kb_per_conn', 'alive'],
+    rows: IDLE_ROWS,
   },
   {
     id: 'handshake',
@@ -107,6 +121,32 @@ export const SCENARIOS: Scenario[] = [
     timeoutS: (q) => (q ? 60 : 100),
     rows: ['rate', 'scaling', 'cpu_per'],
   },
+  {
+    id: 'idle2w',
+    title: 'idle with 2 workers',
+    unit: 'conn',
+    units: 'conns',
+    workers: 2,
+    baseline: 'idle',
+    compare: { metric: 'kb_per_conn', as: 'kb_vs_1w' },
+    args: idleArgs,
+    timeoutS: () => 150,
+    rows: [...IDLE_ROWS.slice(0, 3), 'kb_vs_1w', 'alive'],
+  },
+  {
+    id: 'fanout-redis',
+    title: 'fan-out over Redis: 2 nodes x 1,000 subscribers, publisher on node A',
+    unit: 'delivery',
+    units: 'deliveries',
+    workers: 1,
+    redis: true,
+    kinds: ['ody', 'bun'],
+    // Four batches in flight rather than two: half the deliveries wait for a trip through Redis.
+    // More messages than one node gets, so the measured phase lasts seconds, not tenths.
+    args: (q) => ({ ...fanArgs(q), msgs: 2000, window: 32 }),
+    timeoutS: (q) => (q ? 60 : 100),
+    rows: ['rate', 'p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per'],
+  },
 ];
 
 /** Turns one wsgen report into the figures the table and JSON use. */
@@ -118,8 +158,16 @@ export function metricsOf(s: Scenario, g: GenResult): Metrics {
   // CPU used by anything but the server and wsgen (other jobs, softirq, steal): a disturbed run.
   const other_busy = share(Number(g.other_cpu_us ?? 0) + Number(g.steal_us ?? 0));
   const busy = { server_busy: share(g.server_cpu_us), gen_busy: share(g.gen_cpu_us), other_busy };
-  if (s.id === 'idle') {
-    return { kb_per_conn: units ? (g.rss_after_kb - g.rss_before_kb) / units : null, alive: Number(g.conns_alive), other_busy };
+  if (g.mode === 'idle') {
+    // rss_before_kb is read after the warm-up connections, rss_base_kb before any connection.
+    const warm = Number(g.warm_conns);
+    return {
+      kb_per_conn: units ? (g.rss_after_kb - g.rss_before_kb) / units : null,
+      warm_kb_per_conn: warm > 0 ? (g.rss_before_kb - Number(g.rss_base_kb)) / warm : null,
+      base_rss_mb: Number(g.rss_base_kb) > 0 ? Number(g.rss_base_kb) / 1024 : null,
+      alive: Number(g.conns_alive),
+      other_busy,
+    };
   }
   return {
     rate: units && g.elapsed_s > 0 ? units / g.elapsed_s : null,

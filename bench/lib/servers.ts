@@ -1,7 +1,7 @@
 // Starts one server under test (ody, raw Bun or Node ws) on a fresh loopback port, waits for it, stops it by pid.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { odyApp, ROOT } from './ody';
+import { odyApp, odyRedisApp, ROOT } from './ody';
 import { alive, treePids, wrapped } from './proc';
 
 export type Kind = 'ody' | 'bun' | 'ws';
@@ -9,13 +9,16 @@ export const KINDS: Kind[] = ['ody', 'bun', 'ws'];
 
 export type Context = { tmp: string; ody: string | Error; node: string | Error };
 
+/** What to start: a worker count, or one node (0 = A, 1 = B) of a pair joined by the Redis at url. */
+export type Spec = { workers: number; redis?: { url: string; node: number } };
+
 export type Running = { pid: number; port: number; procs: number; stop(): Promise<void> };
 
 // Server ports sit below Linux's ephemeral range (32768+) so the generator's own client
 // sockets can never be holding the port a fresh server wants to bind.
 let nextPort = 21000 + (process.pid % 50) * 100;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
     const port = nextPort++;
     try {
@@ -29,15 +32,20 @@ async function freePort(): Promise<number> {
   throw new Error('no free loopback port found');
 }
 
-function command(kind: Kind, ctx: Context, port: number, workers: number): string[] {
+function command(kind: Kind, ctx: Context, port: number, spec: Spec): string[] {
+  const { workers, redis } = spec;
   const peers = join(ROOT, 'bench', 'peers');
+  if (redis) {
+    if (kind === 'bun') return [process.execPath, join(peers, 'bun-redis.ts'), '--port', `${port}`, '--redis', redis.url];
+    if (kind === 'ws') throw new Error('no Node ws peer over Redis');
+  }
   if (kind === 'bun') return [process.execPath, join(peers, 'bun-raw.ts'), '--port', `${port}`, '--workers', `${workers}`];
   if (kind === 'ws') {
     if (ctx.node instanceof Error) throw ctx.node;
     return [ctx.node, join(peers, 'node-ws.mjs'), '--port', `${port}`, '--workers', `${workers}`];
   }
   if (ctx.ody instanceof Error) throw ctx.ody;
-  const root = odyApp(ctx.tmp, workers);
+  const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url) : odyApp(ctx.tmp, workers);
   return [ctx.ody, 'websocket', 'start', '--root', root, '--port', `${port}`, '--host', '127.0.0.1'];
 }
 
@@ -53,9 +61,10 @@ function firstLine(...paths: string[]): string {
   return '';
 }
 
-export async function startServer(kind: Kind, ctx: Context, workers: number, cores: string | null): Promise<Running> {
+export async function startServer(kind: Kind, ctx: Context, spec: Spec, cores: string | null): Promise<Running> {
   const port = await freePort();
-  const argv = command(kind, ctx, port, workers);
+  const argv = command(kind, ctx, port, spec);
+  const workers = spec.workers;
   const out = join(ctx.tmp, `${kind}-${port}.out`);
   const err = join(ctx.tmp, `${kind}-${port}.err`);
   const proc = Bun.spawn(wrapped(argv, cores), {

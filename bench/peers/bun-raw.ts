@@ -12,6 +12,15 @@ const workers = Number(arg('workers', '1'));
 const isChild = process.env.BENCH_PEER_CHILD === '1';
 
 type Data = { path: string };
+
+/** The path of an absolute request URL ('http://127.0.0.1:9502/sub?x' -> '/sub'): the third '/' on, up to '?'. No URL object per handshake. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const q = url.indexOf('?', start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
 let sibling: { send(m: unknown): void } | null = null;
 
 const server = Bun.serve<Data>({
@@ -19,8 +28,7 @@ const server = Bun.serve<Data>({
   hostname: '127.0.0.1',
   reusePort: workers > 1,
   fetch(req, srv) {
-    const path = new URL(req.url).pathname;
-    if (srv.upgrade(req, { data: { path } })) return;
+    if (srv.upgrade(req, { data: { path: pathOf(req.url) } })) return;
     return new Response('not found', { status: 404 });
   },
   websocket: {

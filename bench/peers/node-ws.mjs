@@ -45,7 +45,10 @@ function serve() {
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20, perMessageDeflate: false });
   http404.on('upgrade', (req, socket, head) => {
-    const path = (req.url || '/').split('?')[0];
+    // req.url is already the path (plus any query); cut at '?' without building an array.
+    const url = req.url || '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (path === '/sub') {
         subs.add(ws);

@@ -1,0 +1,68 @@
+// Raw Bun.serve + Redis relay peer: the floor for nodes on their own ports joined by Redis pub/sub (/echo, /sub, /pub).
+// Usage: bun bench/peers/bun-redis.ts --port N --redis redis://127.0.0.1:P
+// A /pub message goes to this node's subscribers with server.publish and to Redis channel
+// `bench`; every node publishes locally what other nodes sent. One channel for all nodes, so
+// each message carries its origin and a node drops its own when Redis hands it back.
+import { RedisClient } from 'bun';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]! : dflt;
+};
+const port = Number(arg('port', '9502'));
+const url = arg('redis', 'redis://127.0.0.1:6379');
+const CHANNEL = 'bench';
+
+// Fixed-length header: 8 characters of origin (this pid, base 36) and one of type ('t' text,
+// 'b' binary as latin1, since Bun's publish takes strings). Checked with startsWith, cut with slice.
+const ORIGIN = process.pid.toString(36).padStart(8, '0');
+const HEAD = ORIGIN.length + 1;
+
+type Data = { path: string };
+
+/** The path of an absolute request URL ('http://127.0.0.1:9502/sub?x' -> '/sub'): the third '/' on, up to '?'. */
+function pathOf(u: string): string {
+  const start = u.indexOf('/', u.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const q = u.indexOf('?', start);
+  return q < 0 ? u.slice(start) : u.slice(start, q);
+}
+
+const out = new RedisClient(url);
+await out.connect();
+// A subscribed connection can't publish, hence the second one.
+const inbound = await out.duplicate();
+
+let server: ReturnType<typeof Bun.serve<Data>> | null = null;
+await inbound.subscribe(CHANNEL, (message) => {
+  if (message.startsWith(ORIGIN)) return;
+  const body = message.slice(HEAD);
+  server?.publish(CHANNEL, message.charCodeAt(HEAD - 1) === 98 /* 'b' */ ? Buffer.from(body, 'latin1') : body);
+});
+
+function relay(msg: string | Buffer) {
+  server!.publish(CHANNEL, msg);
+  // No catch per message: a lost Redis ends the run with an unhandled rejection, which the bench reports.
+  void out.publish(CHANNEL, typeof msg === 'string' ? `${ORIGIN}t${msg}` : `${ORIGIN}b${msg.toString('latin1')}`);
+}
+
+// Listening only once the subscription is live, so "answers HTTP" means "receives from other nodes".
+server = Bun.serve<Data>({
+  port,
+  hostname: '127.0.0.1',
+  fetch(req, srv) {
+    if (srv.upgrade(req, { data: { path: pathOf(req.url) } })) return;
+    return new Response('not found', { status: 404 });
+  },
+  websocket: {
+    maxPayloadLength: 1 << 20,
+    open(ws) {
+      if (ws.data.path === '/sub') ws.subscribe(CHANNEL);
+    },
+    message(ws, msg) {
+      if (ws.data.path === '/pub') relay(msg);
+      else ws.send(msg);
+    },
+  },
+});
