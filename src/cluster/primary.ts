@@ -28,6 +28,8 @@ interface Slot extends Route {
   restarts: number;
   crashes: number[];
   fatal?: string;
+  /** A signal that came while the worker was starting, delivered once it is ready. */
+  missed?: NodeJS.Signals;
 }
 
 export class Primary {
@@ -102,6 +104,8 @@ export class Primary {
           slot.send(this.#router.snapshot());
           logger.info(`worker ${slot.index} is back (pid ${slot.proc?.pid})`);
         }
+        if (slot.missed) slot.proc?.kill(slot.missed);
+        slot.missed = undefined;
         this.#onReady?.(slot.index);
         this.onWorkersChanged?.();
         return;
@@ -203,9 +207,12 @@ export class Primary {
     return this.#slots.map((s) => s.proc?.pid ?? 0).filter((pid) => pid > 0);
   }
 
-  /** Forwards a signal (SIGUSR2: reopen logs) to every worker. */
+  /** Forwards a signal (SIGUSR2: reopen logs) to every worker; one still starting may have no handler yet, so it gets it when ready. */
   signal(signal: NodeJS.Signals): void {
-    for (const s of this.#slots) if (s.proc && s.proc.exitCode === null) s.proc.kill(signal);
+    for (const s of this.#slots) {
+      if (s.ready) s.proc?.kill(signal);
+      else s.missed = signal;
+    }
   }
 
   /** Graceful: each worker closes its sockets with 1001 within shutdownTimeout; stragglers are killed. */

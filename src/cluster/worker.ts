@@ -14,6 +14,18 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
   if (process.env.ODY_LOG_FILE) logToFile(process.env.ODY_LOG_FILE);
   let running: ReturnType<typeof startServer>;
   let peers: Peers;
+  // Before anything slow (a signal with no handler kills). systemd sends SIGTERM to every process at once and the
+  // primary forwards one more: stop once. SIGINT/SIGHUP from a terminal reach the whole group: the primary decides.
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= (async () => {
+    peers?.stop();
+    await running?.stop();
+    process.exit(0);
+  })());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  process.on('SIGUSR2', () => reopenLogFile());
   try {
     const config = await loadConfig(spec.options);
     setLogLevel(config.additional.logLevel);
@@ -58,14 +70,6 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
     else peers.apply(message);
   });
 
-  const shutdown = async () => {
-    peers.stop();
-    await running.stop();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown());
-  process.on('SIGINT', () => {}); // Ctrl-C reaches the whole process group: the primary decides, then sends SIGTERM
-  process.on('SIGUSR2', () => reopenLogFile());
   // No primary, no cluster: never linger as an orphan.
   process.once('disconnect', () => void shutdown());
 
