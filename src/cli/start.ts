@@ -1,6 +1,6 @@
 // `ody websocket start`: serve in the foreground (one process or a primary with workers), or detached with -d.
 import { defineCommand } from 'citty';
-import { daemonize } from '../cluster/daemon';
+import { daemonize, logCrashes } from '../cluster/daemon';
 import { host } from '../cluster/host';
 import type { WorkerSpec } from '../cluster/primary';
 import { runWorker } from '../cluster/worker';
@@ -23,6 +23,7 @@ export const start = defineCommand({
     watch: { type: 'boolean', description: 'Reload controllers when project files change' },
   },
   async run({ args, rawArgs }) {
+    if (process.env.ODY_LOG_FILE) logCrashes(); // daemon and its workers: traces follow the log file across rotations
     if (process.env.ODY_WORKER) return runWorker(JSON.parse(process.env.ODY_WORKER) as WorkerSpec);
     if (process.env.ODY_LOG_FILE) logToFile(process.env.ODY_LOG_FILE);
     const options = { root: args.root, config: args.config, host: args.host, port: args.port, workers: args.workers };

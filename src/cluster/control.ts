@@ -6,9 +6,8 @@ import { describeError, logger } from '../log/logger';
 
 export interface ReloadResult {
   ok: boolean;
+  /** Why it failed; a change only a restart applies is refused here, the keys named. */
   error?: string;
-  /** Unused: a reload that needs a restart is refused (ok false, the keys named in error). Set by the primary's reply. */
-  restartNeeded?: string[];
 }
 
 export interface StatusReport {

@@ -4,6 +4,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../config/schema';
 import { OdyError } from '../errors';
+import { describeError, logger } from '../log/logger';
 import { selfCommand } from './self';
 
 const READY_TIMEOUT_MS = 30_000;
@@ -39,4 +40,19 @@ export async function daemonize(config: ResolvedConfig, rawArgs: string[]): Prom
   }
   if (outcome.t === 'fatal') throw new OdyError(outcome.error, 'E_WORKER');
   throw new OdyError(`the server exited during startup (code ${outcome.code}); see ${logFile}`, 'E_WORKER');
+}
+
+/**
+ * In a daemon, stderr (fd 2) is the log file as it was opened at start, and nothing here can point fd 2
+ * elsewhere: after logrotate moves the file and SIGUSR2 reopens the logger, a crash trace written to stderr
+ * would land in the rotated file. So uncaught errors go through the logger (one record, the current file)
+ * and the process exits as it would have.
+ */
+export function logCrashes(): void {
+  const fatal = (what: string) => (error: unknown) => {
+    logger.error(`${what}, exiting: ${error instanceof Error ? (error.stack ?? describeError(error)) : String(error)}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
 }

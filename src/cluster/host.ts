@@ -14,13 +14,13 @@ import { startServer } from '../server/serve';
 import { createAdapter } from '../adapters';
 import { type ControlHandlers, type ReloadResult, serveControl } from './control';
 import { Primary } from './primary';
-import { controlPath, findServer, processStartTime, removeState, writeState } from './state';
+import { acquireLock, controlPath, findServer, processStartTime, removeState, writeState } from './state';
+import { prepareUnixSocket } from './unix-socket';
 
 interface Instance extends ControlHandlers {
   url: string;
   workerPids(): number[];
   stop(): Promise<void>;
-  signal(signal: NodeJS.Signals): void;
 }
 
 async function single(config: ResolvedConfig, options: LoadOptions): Promise<Instance> {
@@ -32,7 +32,6 @@ async function single(config: ResolvedConfig, options: LoadOptions): Promise<Ins
     url: running.url.href.replace(/\/$/, ''),
     workerPids: () => [],
     stop: () => running.stop(),
-    signal: () => {},
     status: () => {
       const s = node.stats();
       return { pid: process.pid, url: running.url.href, uptimeMs: Date.now() - startedAt, connections: s.connections, messagesIn: s.messagesIn, messagesOut: s.messagesOut, workers: [] };
@@ -58,12 +57,14 @@ function claimPort(config: ResolvedConfig): number {
   }
 }
 
-async function cluster(config: ResolvedConfig, options: LoadOptions): Promise<Instance> {
+/** Spawns the workers; `early` gets the primary before they are ready, so signals can reach it during startup. */
+async function cluster(config: ResolvedConfig, options: LoadOptions, early: (primary: Primary) => void): Promise<Instance> {
   setLogProcess('primary');
   const port = config.sockType === 'tcp' ? claimPort(config) : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = config.sockType === 'unix' ? `ws+unix://${config.path}` : `${config.ssl ? 'wss' : 'ws'}://${host}:${port}`;
   const primary = new Primary(config, { ...options, port: String(port) }, url);
+  early(primary);
   await primary.start();
   const reloadAll = primary.reload.bind(primary);
   return Object.assign(primary, {
@@ -78,16 +79,56 @@ async function cluster(config: ResolvedConfig, options: LoadOptions): Promise<In
 
 export async function host(config: ResolvedConfig, options: LoadOptions, flags: { watch?: boolean; daemon?: boolean }): Promise<void> {
   const pidFile = config.additional.pidFile;
-  const found = findServer(pidFile);
-  if (found.kind === 'running') throw new OdyError(`ody is already running for this project (pid ${found.state.pid}, ${found.state.url}); stop it first: ody websocket stop`, 'E_RUNNING');
-  if (found.kind === 'stale') logger.warn(`ignoring stale pid file: ${found.reason}`);
-
-  const instance = config.additional.workerNum > 1 ? await cluster(config, options) : await single(config, options);
   const control = controlPath(pidFile);
+  let instance: Instance | undefined;
+  let primary: Primary | undefined;
+  const started = Promise.withResolvers<Instance>();
+  started.promise.catch(() => {}); // a failed start is reported by the caller; a pending stop just ends
+
+  // Handlers before anything slow: a signal that finds none kills with its default action. systemd
+  // (KillMode=control-group) sends SIGTERM to every process of the unit at once; a closed terminal sends
+  // SIGHUP to the whole foreground group; logrotate's SIGUSR2 may come while workers start.
+  let stopping: Promise<void> | undefined;
+  let controlServer: ReturnType<typeof serveControl> | undefined;
+  const shutdown = (signal: string, exitCode = 0) => {
+    stopping ??= (async () => {
+      logger.info(`${signal}: closing connections`);
+      const running = await started.promise.catch(() => undefined); // a start in progress finishes first
+      await running?.stop();
+      controlServer?.stop(true);
+      if (controlServer) rmSync(control, { force: true });
+      if (running) removeState(pidFile);
+      releaseLock();
+      logger.info('ody stopped');
+      process.exit(exitCode);
+    })();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT received'));
+  process.on('SIGTERM', () => shutdown('SIGTERM received'));
+  process.on('SIGHUP', () => (instance ? void reload('SIGHUP') : logger.warn('SIGHUP during startup: nothing to reload yet')));
+  process.on('SIGUSR2', () => {
+    reopenLogFile();
+    primary?.signal('SIGUSR2');
+  });
+
+  const releaseLock = acquireLock(pidFile); // before the pid file is read: of two starts at once, one wins
+  process.once('exit', releaseLock); // startup failures and crashes too; a SIGKILLed owner is detected by pid
+  const found = findServer(pidFile);
+  if (found.kind === 'stale') logger.warn(`ignoring stale pid file: ${found.reason}`);
+  if (config.sockType === 'unix') await prepareUnixSocket(config.path);
+
+  try {
+    instance = config.additional.workerNum > 1 ? await cluster(config, options, (p) => (primary = p)) : await single(config, options);
+  } catch (error) {
+    started.reject(error);
+    throw error;
+  }
+  const running = instance;
+
   let reloading: Promise<ReloadResult> | undefined;
-  let stopping = false;
-  const reload = async (why: string): Promise<ReloadResult> => {
-    reloading ??= instance.reload().then(
+  let again: Promise<ReloadResult> | undefined;
+  const runReload = (why: string): Promise<ReloadResult> =>
+    running.reload().then(
       (result) => {
         logger.info(`reloaded (${why})`);
         return result;
@@ -96,46 +137,39 @@ export async function host(config: ResolvedConfig, options: LoadOptions, flags: 
         logger.error(`reload (${why}) failed, the previous code keeps serving: ${(error as Error).message}`);
         return { ok: false, error: (error as Error).message };
       },
-    ).finally(() => (reloading = undefined));
+    );
+  const reload = (why: string): Promise<ReloadResult> => {
+    if (reloading) {
+      // The reload under way may have read the files before this change: one more after it, shared by every request meanwhile.
+      if (!again) logger.debug(`reload requested (${why}) while one runs: another follows it`);
+      again ??= reloading.then(() => {
+        again = undefined;
+        return reload(why);
+      });
+      return again;
+    }
+    reloading = runReload(why).finally(() => (reloading = undefined));
     return reloading;
   };
-  const controlServer = serveControl(control, { status: () => instance.status(), reload: () => reload('ody websocket reload') });
+  controlServer = serveControl(control, { status: () => running.status(), reload: () => reload('ody websocket reload') });
   const startedAt = Date.now();
   const saveState = () =>
     writeState(pidFile, {
-      pid: process.pid, startTime: processStartTime(process.pid) ?? '', workers: instance.workerPids(), url: instance.url, root: config.root,
+      pid: process.pid, startTime: processStartTime(process.pid) ?? '', workers: running.workerPids(), url: running.url, root: config.root,
       configFile: config.configFile, control, startedAt, version: pkg.version, daemon: Boolean(flags.daemon),
     });
   saveState();
-  if (instance instanceof Primary) {
-    instance.onWorkersChanged = () => !stopping && saveState();
-    instance.onAllFailed = () => void shutdown('all workers failed', 1);
+  if (running instanceof Primary) {
+    running.onWorkersChanged = () => !stopping && saveState();
+    running.onAllFailed = () => shutdown('every worker failed', 1);
   }
 
   const source = config.configFile ? displayPath(config, config.configFile) : 'built-in default Server';
   const workers = config.additional.workerNum > 1 ? `, ${config.additional.workerNum} workers` : '';
-  logger.info(`ody listening on ${instance.url} (pid ${process.pid}${workers}, config: ${source})`);
+  logger.info(`ody listening on ${running.url} (pid ${process.pid}${workers}, config: ${source})`);
   if (flags.watch) watchProject(config, () => void reload('file change'));
-
-  const shutdown = async (signal: string, exitCode = 0) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal}: closing connections`);
-    await instance.stop();
-    controlServer.stop(true);
-    rmSync(control, { force: true });
-    removeState(pidFile);
-    logger.info('ody stopped');
-    process.exit(exitCode);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGHUP', () => void reload('SIGHUP'));
-  process.on('SIGUSR2', () => {
-    reopenLogFile();
-    instance.signal('SIGUSR2');
-  });
-  process.send?.({ t: 'ready', url: instance.url, pid: process.pid });
+  started.resolve(running);
+  process.send?.({ t: 'ready', url: running.url, pid: process.pid });
 }
 
 const WATCHED = /\.(ts|tsx|js|mjs|cjs|json)$|(^|\/)\.env$/;

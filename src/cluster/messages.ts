@@ -4,7 +4,7 @@ import type { Message } from '../adapters/wire';
 
 /** Control requests from the primary, answered with a Reply of the same id. */
 export type Control = { t: 'control'; id: number; op: 'reload-prepare' | 'reload-commit' | 'reload-abort' | 'stats' };
-export type Reply = { t: 'reply'; id: number; ok: boolean; error?: string; restartNeeded?: string[]; stats?: unknown };
+export type Reply = { t: 'reply'; id: number; ok: boolean; error?: string; stats?: unknown };
 
 export type ToPrimary = Message | HubMessage | Reply | { t: 'ready'; url: string } | { t: 'fatal'; error: string };
 export type ToWorker = Message | HubMessage | Control;

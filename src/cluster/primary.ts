@@ -37,6 +37,8 @@ interface Slot extends HubPeer {
   fatal?: string;
   /** When it last said it was alive. */
   aliveAt: number;
+  /** A signal that came while the worker was starting, delivered once it is ready. */
+  missed?: NodeJS.Signals;
 }
 
 export class Primary {
@@ -126,6 +128,8 @@ export class Primary {
         slot.state = 'running';
         slot.aliveAt = Date.now();
         if (slot.restarts > 0) logger.info(`worker ${slot.index} is back (pid ${slot.proc?.pid})`);
+        if (slot.missed) slot.proc?.kill(slot.missed);
+        slot.missed = undefined;
         this.#onReady?.(slot.index);
         this.onWorkersChanged?.();
         return;
@@ -206,7 +210,7 @@ export class Primary {
     const committed = await this.#ask('reload-commit');
     const notCommitted = committed.find((r) => !r.ok);
     if (notCommitted) return { ok: false, error: notCommitted.error };
-    return { ok: true, restartNeeded: prepared[0]?.restartNeeded ?? [] };
+    return { ok: true };
   }
 
   /** Asks every running worker for its counters (a worker that does not answer in time shows zeros). */
@@ -226,9 +230,12 @@ export class Primary {
     return this.#slots.map((s) => s.proc?.pid ?? 0).filter((pid) => pid > 0);
   }
 
-  /** Forwards a signal (SIGUSR2: reopen logs) to every worker. */
+  /** Forwards a signal (SIGUSR2: reopen logs) to every worker; one still starting may have no handler yet, so it gets it when ready. */
   signal(signal: NodeJS.Signals): void {
-    for (const s of this.#slots) if (s.proc && s.proc.exitCode === null) s.proc.kill(signal);
+    for (const s of this.#slots) {
+      if (s.ready) s.proc?.kill(signal);
+      else s.missed = signal;
+    }
   }
 
   /** Graceful: each worker closes its sockets with 1001 within shutdownTimeout; stragglers are killed. */

@@ -1,5 +1,5 @@
 // The pid/state file: who is running (primary and worker pids, start times), where, and its control socket.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OdyError } from '../errors';
 
@@ -73,4 +73,77 @@ export function requireServer(pidFile: string): State {
   if (found.kind === 'running') return found.state;
   if (found.kind === 'stale') throw new OdyError(`no server running: stale pid file (${found.reason})`, 'E_NOT_RUNNING');
   throw new OdyError(`no server running (no pid file at ${pidFile})`, 'E_NOT_RUNNING');
+}
+
+/** The start lock beside the pid file: held from before listening until the pid file is gone. */
+export function lockPath(pidFile: string): string {
+  return pidFile.replace(/\.pid$/, '') + '.lock';
+}
+
+interface Owner {
+  pid: number;
+  startTime: string;
+}
+
+function readOwner(file: string): Owner | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(file, 'utf8')) as Owner;
+    return typeof owner.pid === 'number' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const alive = (owner: Owner | undefined) => owner !== undefined && processStartTime(owner.pid) === owner.startTime;
+
+/** Creates `file` holding `text` only if it does not exist: written aside, then hard-linked, so no reader sees it half-written. */
+function createExclusive(file: string, text: string): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new OdyError(`cannot create ${file}: ${(error as Error).message}`, 'E_RUNNING');
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Takes the project's start lock atomically (a check of the pid file followed by writing it lets two starts
+ * both pass). A lock whose owner is gone (pid dead or reused: /proc start time) is taken over, under a
+ * second short-lived lock so two starts cannot both take it over. Returns the release function.
+ */
+export function acquireLock(pidFile: string): () => void {
+  const lock = lockPath(pidFile);
+  const takeover = `${lock}.takeover`;
+  mkdirSync(dirname(lock), { recursive: true });
+  const mine = JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) ?? '' });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createExclusive(lock, mine)) return () => readOwner(lock)?.pid === process.pid && rmSync(lock, { force: true });
+    const owner = readOwner(lock);
+    if (alive(owner)) throw alreadyRunning(pidFile, owner!.pid);
+    if (!createExclusive(takeover, mine)) {
+      const other = readOwner(takeover);
+      if (alive(other)) throw alreadyRunning(pidFile, other!.pid);
+      rmSync(takeover, { force: true }); // its owner died mid-takeover
+      continue;
+    }
+    try {
+      if (!alive(readOwner(lock))) rmSync(lock, { force: true });
+    } finally {
+      rmSync(takeover, { force: true });
+    }
+  }
+  throw new OdyError(`cannot take the start lock ${lock}; remove it if no ody runs for this project`, 'E_RUNNING');
+}
+
+function alreadyRunning(pidFile: string, pid: number): OdyError {
+  const found = findServer(pidFile);
+  if (found.kind === 'running' && found.state.pid === pid) {
+    return new OdyError(`ody is already running for this project (pid ${pid}, ${found.state.url}); stop it first: ody websocket stop`, 'E_RUNNING');
+  }
+  return new OdyError(`ody is already starting for this project (pid ${pid}); stop it first: ody websocket stop`, 'E_RUNNING');
 }

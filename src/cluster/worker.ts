@@ -15,7 +15,7 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
   const send = (message: ToPrimary) => process.send?.(message);
   setLogProcess(`worker ${spec.index}`);
   if (process.env.ODY_LOG_FILE) logToFile(process.env.ODY_LOG_FILE);
-  let running: ReturnType<typeof startServer>;
+  let running: ReturnType<typeof startServer> | undefined;
   let node: Node;
   // Messages can arrive while the adapter starts (the primary's welcome among them): route them from the first one.
   let ipc: IpcAdapter | undefined;
@@ -26,6 +26,18 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
   });
   // The primary's watchdog: a worker that stops saying this (busy loop, SIGSTOP) is killed and restarted.
   const alive = setInterval(() => send({ t: 'alive', rx: ipc?.received ?? 0 }), ALIVE_MS);
+  // Before anything slow (a signal with no handler kills). systemd sends SIGTERM to every process at once and the
+  // primary forwards one more: stop once. SIGINT/SIGHUP from a terminal reach the whole group: the primary decides.
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= (async () => {
+    clearInterval(alive);
+    await running?.stop();
+    process.exit(0);
+  })());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  process.on('SIGUSR2', () => reopenLogFile());
   try {
     const config = await loadConfig(spec.options);
     setLogLevel(config.additional.logLevel);
@@ -45,8 +57,7 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
     switch (message.op) {
       case 'reload-prepare':
         try {
-          prepared = await prepareReload(spec.options, running);
-          reply.restartNeeded = prepared.restartNeeded;
+          prepared = await prepareReload(spec.options, running!); // control requests come only after ready
         } catch (error) {
           prepared = undefined;
           return { ...reply, ok: false, error: (error as Error).message };
@@ -54,7 +65,7 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
         return reply;
       case 'reload-commit':
         if (!prepared) return { ...reply, ok: false, error: 'nothing prepared to commit' };
-        commitReload(running, prepared);
+        commitReload(running!, prepared);
         prepared = undefined;
         logger.info('reloaded: new code serves every connection from the next event on');
         return reply;
@@ -66,16 +77,8 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
     }
   }
 
-  const shutdown = async () => {
-    clearInterval(alive);
-    await running.stop();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown());
-  process.on('SIGINT', () => {}); // Ctrl-C reaches the whole process group: the primary decides, then sends SIGTERM
-  process.on('SIGUSR2', () => reopenLogFile());
   // No primary, no cluster: never linger as an orphan.
   process.once('disconnect', () => void shutdown());
 
-  send({ t: 'ready', url: running.url.href });
+  send({ t: 'ready', url: running!.url.href });
 }

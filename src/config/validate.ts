@@ -68,6 +68,13 @@ export function resolveConfig(input: unknown, root: string, configFile: string |
 
   const additional = section('additional', user.additional, defaultAdditional(), ADDITIONAL_CHECKS, sources);
   const adapter = section('adapter', user.adapter, defaultAdapter(), ADAPTER_CHECKS, sources);
+  // SO_REUSEPORT does not apply to unix sockets: only one process can listen on the path.
+  if (sockType === 'unix') {
+    if (user.additional?.workerNum !== undefined && additional.workerNum !== 1) {
+      fail('additional.workerNum', additional.workerNum, "expected 1 with sockType 'unix' (unix sockets cannot be shared between worker processes)", sources);
+    }
+    additional.workerNum = 1;
+  }
   const inRoot = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   additional.logFile = inRoot(additional.logFile);
   additional.pidFile = inRoot(additional.pidFile);

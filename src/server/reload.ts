@@ -23,8 +23,6 @@ export interface PreparedReload {
   pipeline: Pipeline;
   /** The fresh .env, put into process.env on commit (prepare leaves the environment as it was). */
   dotEnv: Map<string, string>;
-  /** Always empty: a changed restart key refuses the reload. Kept for the workers' IPC reply. */
-  restartNeeded: string[];
 }
 
 /** Changed keys a reload cannot apply, each as `key (old -> new)`. */
@@ -59,7 +57,7 @@ export async function prepareReload(options: LoadOptions, running: RunningServer
   }
   const hooks = resolveHooks(config.callbacks);
   const pipeline = createPipeline(config, running.server, running.node, running.pipeline);
-  return { config, hooks, pipeline, dotEnv, restartNeeded: [] };
+  return { config, hooks, pipeline, dotEnv };
 }
 
 /** Swaps everything prepared in at once: the next request or event on any connection, old or new, sees it. */
