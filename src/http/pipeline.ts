@@ -6,7 +6,9 @@ import type { Handshake } from '../server/handshake';
 import type { Socket, WsServer } from '../server/ws-server';
 import { apiRoutes } from './api';
 import { ConnectionGuard } from './connection-guard';
+import type { Readiness } from './health';
 import { compose, isUpgrade, type Middleware, type RequestContext, type RouteHandler, upgradeMarker } from './middleware';
+import { opsEndpoints } from './ops';
 import { allowOrigins } from './origins';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
@@ -31,7 +33,7 @@ interface Target {
   handler: RouteHandler;
 }
 
-export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeline {
+export function createPipeline(config: ResolvedConfig, server: WsServer, readiness: Readiness = { draining: () => false }): Pipeline {
   const { security, additional } = config;
   const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit);
   const logged = additional.requestLog ? [requestLog()] : [];
@@ -44,6 +46,7 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
   ];
   const httpChain: Middleware[] = [...logged, ...(security.httpRateLimit ? [rateLimit(security.httpRateLimit)] : []), ...config.middleware];
 
+  const ops = opsEndpoints(config, server, readiness);
   // User routes first, so an app can take over any path; the API after them.
   const router = new Router<Target>();
   const instances = new Map<unknown, object>();
@@ -67,9 +70,11 @@ export function createPipeline(config: ResolvedConfig, server: WsServer): Pipeli
 
   return {
     async http(request, peer, fallback) {
+      const { pathname } = new URL(request.url);
+      const answered = ops(request, pathname); // probes and metrics: before every middleware, route and rate limit
+      if (answered) return answered;
       // Only WebSocket clients send this key: a handshake that lost its Upgrade header is malformed, not a page view.
       if (request.headers.has('sec-websocket-key')) return new Response('Bad WebSocket handshake: missing Upgrade: websocket\n', { status: 400 });
-      const { pathname } = new URL(request.url);
       const hit = router.match(request.method, pathname);
       const ctx: RequestContext = { kind: 'http', ip: clientIp(request, peer), server, params: hit?.params ?? {}, route: hit?.route.pattern ?? null, handshake: null };
       const target = hit?.route.target;

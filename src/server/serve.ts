@@ -9,6 +9,7 @@ import { describeError, logger } from '../log/logger';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
 import { Handshake } from './handshake';
+import { countRejected, countReceived, countServer, countSocket, countTraffic } from './traffic';
 import type { Frame } from './types';
 import { type ConnData, type Socket, WsServer } from './ws-server';
 
@@ -36,10 +37,10 @@ const HOOK_NAMES: Record<EventName, string> = {
 };
 
 export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks, options: ServeOptions = {}): RunningServer {
-  const server = new WsServer(config, options.worker ?? 0, options.fdStart ?? 1, options.fdStep ?? 1);
+  const server = countTraffic(new WsServer(config, options.worker ?? 0, options.fdStart ?? 1, options.fdStep ?? 1));
   const running: RunningServer = { server, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
   const max = config.additional.maxConnections;
-  const pipeline = createPipeline(config, server);
+  const pipeline = createPipeline(config, server, { draining: () => stopping !== undefined });
 
   function report(event: EventName, where: string, error: unknown): void {
     server.counters.callbackErrors++;
@@ -64,11 +65,14 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const fd = server.allocateFd();
     if (max > 0 && server.count() + server.pendingCount >= max) {
       disconnected(fd);
+      countRejected(server, 503);
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
     const shake = new Handshake(fd, req, server);
     const peer = bun.requestIP(req)?.address ?? '';
-    return pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
+    const response = await pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
+    if (response) countRejected(server, response.status);
+    return response;
   }
 
   /**
@@ -148,6 +152,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         open(ws: Socket) {
           const d = ws.data;
           d.connectTime = Date.now();
+          countSocket(server, ws);
           server.opened(ws);
           const req = d.request!;
           d.request = undefined; // do not keep the request alive for the socket's lifetime
@@ -161,6 +166,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         },
         message(ws: Socket, message: string | Buffer) {
           server.counters.messagesIn++;
+          countReceived(server, message);
           if (!pipeline.message(ws)) return;
           const hook = running.hooks.message;
           if (!hook) return;
@@ -189,6 +195,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   } catch (error) {
     throw listenError(config, error);
   }
+  countServer(server, bun);
   server.attach(bun);
   running.url = new URL(config.sockType === 'unix' ? `ws+unix://${config.path}` : `${tls ? 'wss' : 'ws'}://${hostForUrl(config.host)}:${bun.port}`);
   ContextManager.set('WsServer', server);
