@@ -1,9 +1,12 @@
 #!/usr/bin/env bun
-// The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, and turns errors into one line.
+// The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, init, build, healthcheck, and turns errors into one line.
 import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { didYouMean, OdyError } from '../errors';
+import { build } from './build';
 import { forStream } from './color';
+import { healthcheck } from './healthcheck';
+import { init } from './init';
 import { registerPackageModule } from './package-module';
 import { reload } from './reload';
 import { start } from './start';
@@ -18,7 +21,7 @@ const websocket = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'ody', version: pkg.version, description: 'Bun-native WebSocket application server' },
-  subCommands: { websocket, token },
+  subCommands: { websocket, token, init, build, healthcheck },
 });
 
 /** `websocket:start` is the same as `websocket start`. */
