@@ -11,7 +11,7 @@ import { freePort, haveTool, runTool } from '../helpers/tools';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI !== 'true') console.log('skipping the image test: chroot and mount need root');
-const runnable = isRoot && haveTool('podman', 'promtool', 'chroot', 'mount', 'tar');
+const runnable = isRoot && haveTool('podman', 'promtool', 'chroot', 'mount', 'mknod', 'tar');
 
 interface ImageConfig {
   Config: { User: string; Env: string[]; Entrypoint: string[]; Cmd: string[]; WorkingDir: string; ExposedPorts: Record<string, object> };
