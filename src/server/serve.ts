@@ -9,9 +9,9 @@ import { describeError, logger } from '../log/logger';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
 import { Handshake } from './handshake';
-import { countRejected, countReceived, countServer, countSocket, countTraffic } from './traffic';
+import { CountedServer } from './traffic';
 import type { Frame } from './types';
-import { type ConnData, type Socket, WsServer } from './ws-server';
+import type { ConnData, Socket, WsServer } from './ws-server';
 
 export interface ServeOptions {
   /** Index of this worker (0 when alone); fds are start + k*step so workers never collide. */
@@ -37,7 +37,7 @@ const HOOK_NAMES: Record<EventName, string> = {
 };
 
 export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks, options: ServeOptions = {}): RunningServer {
-  const server = countTraffic(new WsServer(config, options.worker ?? 0, options.fdStart ?? 1, options.fdStep ?? 1));
+  const server = new CountedServer(config, options.worker ?? 0, options.fdStart ?? 1, options.fdStep ?? 1);
   const running: RunningServer = { server, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
   const max = config.additional.maxConnections;
   const pipeline = createPipeline(config, server, { draining: () => stopping !== undefined });
@@ -65,13 +65,13 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const fd = server.allocateFd();
     if (max > 0 && server.count() + server.pendingCount >= max) {
       disconnected(fd);
-      countRejected(server, 503);
+      server.rejected(503);
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
     const shake = new Handshake(fd, req, server);
     const peer = bun.requestIP(req)?.address ?? '';
     const response = await pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
-    if (response) countRejected(server, response.status);
+    if (response) server.rejected(response.status);
     return response;
   }
 
@@ -152,7 +152,6 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         open(ws: Socket) {
           const d = ws.data;
           d.connectTime = Date.now();
-          countSocket(server, ws);
           server.opened(ws);
           const req = d.request!;
           d.request = undefined; // do not keep the request alive for the socket's lifetime
@@ -166,7 +165,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         },
         message(ws: Socket, message: string | Buffer) {
           server.counters.messagesIn++;
-          countReceived(server, message);
+          server.received(message);
           if (!pipeline.message(ws)) return;
           const hook = running.hooks.message;
           if (!hook) return;
@@ -195,7 +194,6 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   } catch (error) {
     throw listenError(config, error);
   }
-  countServer(server, bun);
   server.attach(bun);
   running.url = new URL(config.sockType === 'unix' ? `ws+unix://${config.path}` : `${tls ? 'wss' : 'ws'}://${hostForUrl(config.host)}:${bun.port}`);
   ContextManager.set('WsServer', server);
