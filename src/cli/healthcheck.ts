@@ -15,13 +15,13 @@ export const healthcheck = defineCommand({
   meta: { name: 'healthcheck', description: 'Exit 0 if the server answers its health probe with 200 (--ready: the readiness probe), else 1' },
   args: {
     ready: { type: 'boolean', description: 'Ask the readiness probe (health.readyPath) instead of liveness' },
-    timeout: { type: 'string', description: 'Seconds to wait for the answer (default: 5)' },
+    timeout: { type: 'string', description: 'Seconds to wait for the answer (default: 3, inside the Dockerfile HEALTHCHECK timeout)' },
     host: { type: 'string', description: 'Address to ask (default: the configured host; 0.0.0.0 means 127.0.0.1)' },
     port: { type: 'string', description: 'Port to ask (default: the configured port)' },
     ...projectArgs,
   },
   async run({ args }) {
-    const seconds = Number(args.timeout ?? 5);
+    const seconds = Number(args.timeout ?? 3);
     if (!(seconds > 0 && seconds <= 3600)) throw new OdyError(`--timeout: expected seconds from 1 to 3600, got '${args.timeout}'`, 'E_CLI');
     const config = await loadConfig({ root: args.root, config: args.config, host: args.host, port: args.port });
     if (!config.health.enabled) throw new OdyError('health probes are off in this config (health.enabled: false)', 'E_UNHEALTHY');
