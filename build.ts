@@ -3,6 +3,16 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'dist/ody' }, target: { type: 'string' } } });
 
+function fail(logs: unknown[]): never {
+  for (const log of logs) console.error(log);
+  process.exit(1);
+}
+
+// ody's runtime as one JavaScript file: `ody build` in the binary compiles apps from it (the binary has no source tree).
+const runtime = await Bun.build({ entrypoints: ['src/cli/runtime.ts'], target: 'bun', format: 'esm' });
+if (!runtime.success) fail(runtime.logs);
+const runtimeText = await runtime.outputs[0]!.text();
+
 const result = await Bun.build({
   entrypoints: ['src/cli/main.ts'],
   // No .env autoload by Bun: ody loads <root>/.env itself and must know which variables came from it (reload replaces those).
@@ -11,10 +21,15 @@ const result = await Bun.build({
   sourcemap: 'linked',
   format: 'esm',
   bytecode: true,
+  plugins: [
+    {
+      name: 'embed-runtime',
+      setup(build) {
+        build.onLoad({ filter: /src\/cli\/runtime-bundle\.ts$/ }, () => ({ contents: `export const runtimeBundle = ${JSON.stringify(runtimeText)};`, loader: 'js' }));
+      },
+    },
+  ],
   // The user's config must see ody's own copy: keep the package's self-import out of the bundle graph.
 });
-if (!result.success) {
-  for (const log of result.logs) console.error(log);
-  process.exit(1);
-}
+if (!result.success) fail(result.logs);
 console.log(`built ${values.outfile}`);

@@ -12,7 +12,10 @@ export type OdyErrorCode =
   | 'E_NOT_RUNNING' // stop/reload/status found no live server
   | 'E_RUNNING' // start found a live server for this project
   | 'E_RELOAD' // reload failed; the old code keeps serving
-  | 'E_WORKER'; // workers failed to start
+  | 'E_WORKER' // workers failed to start
+  | 'E_INIT' // ody init would overwrite a file
+  | 'E_BUILD' // ody build could not compile or stage the image
+  | 'E_UNHEALTHY'; // ody healthcheck got no 200
 
 export class OdyError extends Error {
   constructor(

@@ -185,13 +185,12 @@ export abstract class ClusterAdapter implements Adapter {
   }
 
   /** A node is gone (it said bye, its process exited, or it went silent): it leaves every pending answer. */
-  protected forgetNode(id: number, why: string): void {
-    this.#forget(id, why);
-  }
-
   #forget(id: number, why: string): void {
     if (!this.#peers.delete(id)) return;
-    this.log.info(`node ${id} ${why}; ${this.#peers.size} other node(s) remain`);
+    // A node that said goodbye is routine (its own process logs why); one that went silent is news.
+    const line = `node ${id} ${why}; ${this.#peers.size} other node(s) remain`;
+    if (why === 'left') this.log.debug(line);
+    else this.log.warn(line);
     for (const pending of this.#asks.values()) if (pending.waiting.delete(id) && pending.waiting.size === 0) pending.done(pending.answers);
   }
 

@@ -1,8 +1,12 @@
 #!/usr/bin/env bun
-// The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, and turns errors into one line.
-import { type CommandDef, defineCommand, runCommand, showUsage } from 'citty';
+// The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, init, build, healthcheck, and turns errors into one line.
+import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { didYouMean, OdyError } from '../errors';
+import { build } from './build';
+import { forStream } from './color';
+import { healthcheck } from './healthcheck';
+import { init } from './init';
 import { registerPackageModule } from './package-module';
 import { reload } from './reload';
 import { start } from './start';
@@ -17,7 +21,7 @@ const websocket = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'ody', version: pkg.version, description: 'Bun-native WebSocket application server' },
-  subCommands: { websocket, token },
+  subCommands: { websocket, token, init, build, healthcheck },
 });
 
 /** `websocket:start` is the same as `websocket start`. */
@@ -76,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const { cmd, parent, path } = resolveCommand(rawArgs);
     if (rawArgs.includes('--help') || rawArgs.includes('-h') || (!cmd.run && cmd.subCommands)) {
-      await showUsage(cmd, parent);
+      process.stdout.write(forStream(`${await renderUsage(cmd, parent)}\n\n`, process.stdout));
       return rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h') ? 0 : 1;
     }
     assertKnownFlags(rawArgs.slice(path.length), cmd, path);
@@ -86,7 +90,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     // A daemon child reports its startup failure to the `start -d` that launched it.
     if (process.env.ODY_DAEMON && process.send) process.send({ t: 'fatal', error: error instanceof Error ? error.message : String(error) });
-    process.stderr.write(`ody: ${error instanceof OdyError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`}\n`);
+    const message = error instanceof OdyError ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    process.stderr.write(forStream(`ody: ${message}\n`, process.stderr));
     return error instanceof OdyError && error.code === 'E_CLI' ? 2 : 1;
   }
 }

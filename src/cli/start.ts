@@ -5,7 +5,7 @@ import { host } from '../cluster/host';
 import type { WorkerSpec } from '../cluster/primary';
 import { runWorker } from '../cluster/worker';
 import { loadConfig } from '../config/load';
-import { logToFile, setLogLevel } from '../log/logger';
+import { logToFile, setLogFormat, setLogLevel } from '../log/logger';
 
 export const projectArgs = {
   config: { type: 'string', description: 'Config file (default: <root>/config/websockets.ts)' },
@@ -29,6 +29,7 @@ export const start = defineCommand({
     const options = { root: args.root, config: args.config, host: args.host, port: args.port, workers: args.workers };
     const config = await loadConfig(options);
     setLogLevel(config.additional.logLevel);
+    setLogFormat(config.additional.logFormat);
     if (args.daemon && !process.env.ODY_DAEMON) {
       const { pid, url } = await daemonize(config, ['websocket', 'start', ...rawArgs.filter((a) => a !== 'websocket' && a !== 'start')]);
       console.log(`ody started in the background (pid ${pid}) on ${url}; logs: ${config.additional.logFile}`);

@@ -43,7 +43,7 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
     setLogLevel(config.additional.logLevel);
     const adapter = createAdapter(config, { node: spec.node, post: send });
     if (adapter instanceof IpcAdapter) ipc = adapter;
-    node = new Node(adapter, spec.index);
+    node = new Node(adapter, spec.index, process.ppid);
     await adapter.start(node);
     running = startServer(config, resolveHooks(config.callbacks), { node, reusePort: true });
   } catch (error) {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { OdyError } from '../errors';
 import { defaultConfig } from '../server/default-config';
+import { embeddedConfig } from './embedded';
 import { loadDotEnv, resetEnvReads } from './env';
 import { assertSafeSecret } from './default-secret';
 import type { ResolvedConfig } from './schema';
@@ -35,13 +36,13 @@ export function findConfigFile(root: string, explicit?: string): string | null {
 }
 
 /** Imports a config file afresh: reload needs new code, so the project's cached modules are dropped first. */
-export async function importConfig(file: string, root: string): Promise<unknown> {
+export async function importConfig(file: string, root: string, load: () => Promise<{ default?: unknown }> = () => import(file)): Promise<unknown> {
   for (const cached of Object.keys(require.cache)) {
     if (cached.startsWith(root) && !cached.includes('/node_modules/')) delete require.cache[cached];
   }
   let mod: { default?: unknown };
   try {
-    mod = await import(file);
+    mod = await load();
   } catch (error) {
     throw new OdyError(`config ${file} failed to load: ${firstLine(error)}`, 'E_CONFIG_LOAD');
   }
@@ -65,8 +66,10 @@ export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedCon
   if (!existsSync(root)) throw new OdyError(`project root not found: ${root}`, 'E_CONFIG_LOAD');
   loadDotEnv(root);
   resetEnvReads();
-  const file = findConfigFile(root, options.config);
-  const raw = file ? await importConfig(file, root) : defaultConfig();
+  // An app binary runs the config built into it, unless --config names another.
+  const embedded = options.config === undefined ? embeddedConfig() : undefined;
+  const file = embedded ? resolve(root, `${embedded.name} (embedded)`) : findConfigFile(root, options.config);
+  const raw = embedded ? await importConfig(file!, root, embedded.load) : file ? await importConfig(file, root) : defaultConfig();
   const merged = { ...(raw as Record<string, unknown>) };
   const sources: Sources = {};
   if (options.host !== undefined) {

@@ -9,6 +9,8 @@ export type CallbackSpec = readonly [abstract new (...args: never[]) => unknown,
 
 export type LogLevel = 'debug' | 'trace' | 'info' | 'notice' | 'warning' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'trace', 'info', 'notice', 'warning', 'error'];
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 export interface AdditionalConfig {
   /** Worker processes sharing the port. @default CPU count (WEBSOCKET_WORKER_COUNT) */
@@ -17,6 +19,8 @@ export interface AdditionalConfig {
   logLevel?: LogLevel;
   /** Log file used when running as a daemon. @default 'storage/logs/ody_websockets.log' */
   logFile?: string;
+  /** 'text': one readable line per record; 'json': one JSON object per line `{time, level, worker?, msg}` for log shippers. Read at start. @default 'text' */
+  logFormat?: LogFormat;
   /** Largest message accepted, in bytes; bigger ones close the socket with 1009. @default 1048576 (1 MiB) */
   maxPayloadLength?: number;
   /** Seconds without traffic before a socket is closed (pings count as traffic). @default 120 */
@@ -83,6 +87,22 @@ export interface AdapterConfig {
   requestTimeout?: number;
 }
 
+export interface HealthConfig {
+  /** Answer the liveness and readiness probes, before middleware and routes, without the secret. @default true */
+  enabled?: boolean;
+  /** Liveness: 200 while the process serves (`{"status":"degraded"}` when the adapter is down). @default '/health' */
+  path?: string;
+  /** Readiness: 200 when the workers are up, the adapter is connected and the server is not draining; 503 otherwise. @default '/ready' */
+  readyPath?: string;
+}
+
+export interface MetricsConfig {
+  /** Serve Prometheus metrics on the main port, behind secretKey (x-api-key or Authorization: Bearer). @default true */
+  enabled?: boolean;
+  /** Where. @default '/metrics' */
+  path?: string;
+}
+
 /** A route handler: a function `(request, ctx) => Response` or [Class, 'method'], optionally with its own middleware. */
 export type RouteSpec = CallbackSpec | { handler: CallbackSpec; middleware?: Middleware[] };
 
@@ -109,6 +129,8 @@ export interface OdyConfig {
   api?: ApiConfig;
   /** Scale-out: how workers and machines reach each other. */
   adapter?: AdapterConfig;
+  health?: HealthConfig;
+  metrics?: MetricsConfig;
   additional?: AdditionalConfig;
 }
 
@@ -125,6 +147,8 @@ export interface ResolvedConfig {
   security: Required<SecurityConfig>;
   api: Required<ApiConfig>;
   adapter: Required<AdapterConfig>;
+  health: Required<HealthConfig>;
+  metrics: Required<MetricsConfig>;
   additional: Required<AdditionalConfig>;
   /** Project root (--root, else cwd): relative paths resolve against it. */
   root: string;
@@ -139,6 +163,7 @@ export function defaultAdditional(): Required<AdditionalConfig> {
     workerNum: availableParallelism(),
     logLevel: 'info',
     logFile: 'storage/logs/ody_websockets.log',
+    logFormat: 'text',
     maxPayloadLength: 1024 * 1024,
     idleTimeout: 120,
     sendPings: true,
@@ -163,6 +188,14 @@ export function defaultApi(): Required<ApiConfig> {
 
 export function defaultAdapter(): Required<AdapterConfig> {
   return { driver: 'memory', url: 'redis://127.0.0.1:6379', prefix: 'ody', requestTimeout: 2000 };
+}
+
+export function defaultHealth(): Required<HealthConfig> {
+  return { enabled: true, path: '/health', readyPath: '/ready' };
+}
+
+export function defaultMetrics(): Required<MetricsConfig> {
+  return { enabled: true, path: '/metrics' };
 }
 
 /** Identity helper: gives config files types and autocompletion. */

@@ -1,9 +1,9 @@
-// Validation of the HTTP-side config: routes, middleware, security limits and the server API.
+// Validation of the HTTP-side config: routes, middleware, security limits, the server API, health probes and metrics.
 import { parsePattern } from '../http/router';
-import { type ApiConfig, defaultApi, defaultSecurity, type OdyConfig, type ResolvedConfig, type SecurityConfig } from './schema';
+import { type ApiConfig, defaultApi, defaultHealth, defaultMetrics, defaultSecurity, type HealthConfig, type MetricsConfig, type OdyConfig, type ResolvedConfig, type SecurityConfig } from './schema';
 import { assertObject, type Check, fail, isBool, isInt, isString, rejectUnknown, type Sources } from './checks';
 
-type HttpConfig = Pick<ResolvedConfig, 'routes' | 'middleware' | 'security' | 'api'>;
+type HttpConfig = Pick<ResolvedConfig, 'routes' | 'middleware' | 'security' | 'api' | 'health' | 'metrics'>;
 
 /** Checks one value at `key` (failing with a message naming it, or a nested key) and returns it. */
 type Field = (key: string, value: unknown, sources: Sources) => unknown;
@@ -34,7 +34,7 @@ const rateLimit: Field = (key, value, sources) => {
   return { limit: value.limit, windowSeconds: value.windowSeconds };
 };
 
-const isPrefix: Check = (v) => (isString(v) || !/^\/[^\s?#]*[^/\s?#]$/.test(v as string) ? "expected a path like '/_ody' (leading slash, no trailing slash)" : undefined);
+const isPath = (example: string): Check => (v) => (isString(v) || !/^\/[^\s?#]*[^/\s?#]$/.test(v as string) ? `expected a path like '${example}' (leading slash, no trailing slash)` : undefined);
 
 const SECURITY_FIELDS: Record<keyof SecurityConfig, Field> = {
   allowedOrigins: origins,
@@ -44,7 +44,10 @@ const SECURITY_FIELDS: Record<keyof SecurityConfig, Field> = {
   trustProxy: plain(isBool),
 };
 
-const API_FIELDS: Record<keyof ApiConfig, Field> = { enabled: plain(isBool), prefix: plain(isPrefix), maxBodySize: plain(isInt(1, 2 ** 31 - 1)) };
+const API_FIELDS: Record<keyof ApiConfig, Field> = { enabled: plain(isBool), prefix: plain(isPath('/_ody')), maxBodySize: plain(isInt(1, 2 ** 31 - 1)) };
+
+const HEALTH_FIELDS: Record<keyof HealthConfig, Field> = { enabled: plain(isBool), path: plain(isPath('/health')), readyPath: plain(isPath('/ready')) };
+const METRICS_FIELDS: Record<keyof MetricsConfig, Field> = { enabled: plain(isBool), path: plain(isPath('/metrics')) };
 
 /** An object of known fields over defaults: unknown keys refused, each given field checked. */
 function section<T extends object>(name: string, input: unknown, defaults: T, fields: Record<keyof T, Field>, sources: Sources): T {
@@ -59,11 +62,18 @@ function section<T extends object>(name: string, input: unknown, defaults: T, fi
 }
 
 export function resolveHttpConfig(user: OdyConfig, sources: Sources): HttpConfig {
+  const health = section('health', user.health, defaultHealth(), HEALTH_FIELDS, sources);
+  const metrics = section('metrics', user.metrics, defaultMetrics(), METRICS_FIELDS, sources);
+  // The probes and metrics are answered before everything else: two of them on one path would hide one.
+  if (health.readyPath === health.path) fail('health.readyPath', health.readyPath, 'expected a path other than health.path', sources);
+  if (metrics.enabled && health.enabled && [health.path, health.readyPath].includes(metrics.path)) fail('metrics.path', metrics.path, 'expected a path other than the health probes', sources);
   return {
     routes: routes(user.routes, sources),
     middleware: middleware('middleware', user.middleware, sources),
     security: section('security', user.security, defaultSecurity(), SECURITY_FIELDS, sources),
     api: section('api', user.api, defaultApi(), API_FIELDS, sources),
+    health,
+    metrics,
   };
 }
 

@@ -3,11 +3,11 @@ import { isAbsolute, resolve } from 'node:path';
 import { EVENT_NAMES } from '../server/events';
 import { assertObject, type Check, fail, isBool, isInt, isOneOf, isString, rejectUnknown, type Sources } from './checks';
 import { resolveHttpConfig } from './validate-http';
-import { defaultAdapter, defaultAdditional, DEFAULT_SECRET, LOG_LEVELS, type OdyConfig, type ResolvedConfig } from './schema';
+import { defaultAdapter, defaultAdditional, DEFAULT_SECRET, LOG_FORMATS, LOG_LEVELS, type OdyConfig, type ResolvedConfig } from './schema';
 
 export type { Sources } from './checks';
 
-const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'routes', 'middleware', 'security', 'api', 'adapter', 'additional'] as const;
+const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'routes', 'middleware', 'security', 'api', 'health', 'metrics', 'adapter', 'additional'] as const;
 
 const ADAPTER_CHECKS: Record<string, Check> = {
   driver: isOneOf(['memory', 'redis']),
@@ -20,6 +20,7 @@ const ADDITIONAL_CHECKS: Record<string, Check> = {
   workerNum: isInt(1, 256),
   logLevel: isOneOf(LOG_LEVELS),
   logFile: isString,
+  logFormat: isOneOf(LOG_FORMATS),
   maxPayloadLength: isInt(1, 2 ** 31 - 1),
   idleTimeout: isInt(0, 960), // Bun's limit
   sendPings: isBool,

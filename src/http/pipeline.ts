@@ -8,7 +8,9 @@ import type { Node, Socket } from '../server/node';
 import type { WsServer } from '../server/ws-server';
 import { apiRoutes } from './api';
 import { ConnectionGuard } from './connection-guard';
+import type { Readiness } from './health';
 import { compose, isUpgrade, type Middleware, type RequestContext, type RouteHandler, upgradeMarker } from './middleware';
+import { opsEndpoints } from './ops';
 import { allowOrigins } from './origins';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
@@ -47,8 +49,14 @@ interface Target {
 /**
  * Everything that answers requests, built from one config value: reload builds a new one and swaps it whole.
  * `carried`: the pipeline being replaced, whose connection-lasting state (the guard) continues.
+ * `readiness`: what /ready reports.
  */
-export function createPipeline(config: ResolvedConfig, server: WsServer, node: Node, carried?: Pipeline): Pipeline {
+export function createPipeline(
+  config: ResolvedConfig,
+  server: WsServer,
+  node: Node,
+  { carried, readiness = { draining: () => false } }: { carried?: Pipeline; readiness?: Readiness } = {},
+): Pipeline {
   const { security, additional } = config;
   const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit, carried?.guard);
   const logged = additional.requestLog ? [requestLog()] : [];
@@ -63,6 +71,7 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
   const direct = handshakeChain.length === 1;
   const httpChain: Middleware[] = [...logged, ...(security.httpRateLimit ? [rateLimit(security.httpRateLimit)] : []), ...config.middleware];
 
+  const ops = opsEndpoints(config, server, readiness);
   // User routes first, so an app can take over any path; the API after them.
   const router = new Router<Target>();
   const instances = new Map<unknown, object>();
@@ -95,11 +104,13 @@ export function createPipeline(config: ResolvedConfig, server: WsServer, node: N
 
   return {
     async http(request, peer, fallback) {
+      const { pathname } = new URL(request.url);
+      const answered = ops(request, pathname); // probes and metrics: before every middleware, route and rate limit
+      if (answered) return answered;
       const refused = offMachine(peer);
       if (refused) return refused;
       // Only WebSocket clients send this key: a handshake that lost its Upgrade header is malformed, not a page view.
       if (request.headers.has('sec-websocket-key')) return new Response('Bad WebSocket handshake: missing Upgrade: websocket\n', { status: 400 });
-      const { pathname } = new URL(request.url);
       const hit = router.match(request.method, pathname);
       const ctx: RequestContext = { kind: 'http', ip: clientIp(request, peer), server, params: hit?.params ?? {}, route: hit?.route.pattern ?? null, handshake: null };
       const target = hit?.route.target;

@@ -1,9 +1,9 @@
-// Logging through consola: the PHP package's level names, one line per record (time, level, process, message).
+// Logging through consola: the PHP package's level names, one line per record (time, level, process, message), as text or JSON.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createConsola, type ConsolaInstance, type LogObject } from 'consola/core';
 import { formatWithOptions } from 'node:util';
-import type { LogLevel } from '../config/schema';
+import type { LogFormat, LogLevel } from '../config/schema';
 
 /** Swoole's order (debug lowest) onto consola's (higher = more verbose). */
 const LEVELS: Record<LogLevel, number> = { debug: 5, trace: 5, info: 3, notice: 2, warning: 1, error: 0 };
@@ -13,11 +13,18 @@ const NAMES: Record<number, string> = { 0: 'error', 1: 'warning', 2: 'notice', 3
 let file: { path: string; fd: number } | undefined;
 /** Which process wrote the line: '' alone, 'primary' or 'worker N' with workers. */
 let who = '';
+/** Set at start from additional.logFormat; worker and daemon processes inherit it through the environment. */
+let format: LogFormat = process.env.ODY_LOG_FORMAT === 'json' ? 'json' : 'text';
 
 function line(o: LogObject): string {
   const level = o.type === 'debug' ? 'debug' : (NAMES[o.level] ?? o.type);
-  const text = escapeControls(formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...o.args));
-  return `${o.date.toISOString()} ${level}${who ? ` [${who}]` : ''} ${text}\n`;
+  const text = formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...o.args);
+  if (format === 'json') {
+    // JSON.stringify escapes every control character itself: one line per record, nothing injected.
+    const worker = /^worker (\d+)$/.exec(who)?.[1];
+    return `${JSON.stringify({ time: o.date.toISOString(), level, ...(worker === undefined ? {} : { worker: Number(worker) }), msg: text })}\n`;
+  }
+  return `${o.date.toISOString()} ${level}${who ? ` [${who}]` : ''} ${escapeControls(text)}\n`;
 }
 
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -46,6 +53,12 @@ export const logger: ConsolaInstance = createConsola({
 
 export function setLogLevel(level: LogLevel): void {
   logger.level = LEVELS[level];
+}
+
+/** 'json' writes one object per line, `{time, level, worker?, msg}` (worker only in worker processes), for log shippers. */
+export function setLogFormat(value: LogFormat): void {
+  format = value;
+  process.env.ODY_LOG_FORMAT = value; // workers and the daemon are spawned with this environment
 }
 
 export function setLogProcess(name: string): void {

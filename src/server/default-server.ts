@@ -1,4 +1,4 @@
-// The built-in Server callbacks: secret-key handshake, a chat-room relay, HTTP broadcast, demo page, health.
+// The built-in Server callbacks: secret-key handshake, a chat-room relay, HTTP broadcast, demo page.
 import { ContextManager } from '../connections/context';
 import { bearerToken, hasApiKey, safeEqual } from '../http/auth';
 import { readBody } from '../http/body';
@@ -71,13 +71,10 @@ export class Server {
     logger.info(`Connection <${fd}> ended before becoming a WebSocket`);
   }
 
-  /** GET / demo page, GET /health, and POST (with x-api-key) to broadcast the body to every client. */
+  /** GET / demo page and POST (with x-api-key) to broadcast the body to every client. (/health is answered before any callback: src/http/health.ts.) */
   static async onRequest(request: Request, server: WsServer): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (request.method === 'GET' && pathname === '/') return new Response(demoPage(), { headers: { 'content-type': 'text/html; charset=utf-8' } });
-    if (request.method === 'GET' && pathname === '/health') {
-      return json({ status: 'ok', connections: await server.cluster.count(), uptimeMs: server.stats().uptimeMs });
-    }
     if (request.method === 'POST') {
       if (!hasApiKey(request, server.config.secretKey)) return json({ error: 'unauthorized: send the secret key in x-api-key' }, 401);
       const limit = server.config.additional.maxPayloadLength;

@@ -1,5 +1,6 @@
 // The local node: this process's sockets (one record per fd, kept on the Bun socket), native delivery, and answers
 // about them for other nodes. The serve loop drives it; users see it only through the WsServer facade.
+import { hostname } from 'node:os';
 import type { Server, ServerWebSocket } from 'bun';
 import type { Adapter, LocalNode, Payload, Query } from '../adapters/types';
 import { jsonSafe } from '../adapters/wire';
@@ -36,13 +37,29 @@ export interface Stats {
   handshakesRejected: number;
   messagesIn: number;
   messagesOut: number;
+  /** Payload bytes received from clients. */
+  bytesIn: number;
+  /** Payload bytes sent or queued to clients; a broadcast or publish counts once per recipient. */
+  bytesOut: number;
+  /** Pushes Bun dropped because the client was over backpressureLimit (Bun does not report drops inside a topic fan-out). */
+  backpressureDrops: number;
   callbackErrors: number;
+  /** Refused handshakes by the HTTP status they got. */
+  rejectedByStatus: Record<number, number>;
   rssBytes: number;
+  /** The machine and the process group it belongs to (the primary's pid, or its own alone): metrics are per machine. */
+  host: string;
+  primary: number;
+  /** Whether this node's adapter reaches the others. */
+  adapterState: 'up' | 'down';
 }
+
+const size = (data: Payload | Buffer): number => (typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
 
 export class Node implements LocalNode {
   /** Counters behind stats(); the serve loop increments them. */
-  readonly counters = { connectionsTotal: 0, handshakesRejected: 0, messagesIn: 0, messagesOut: 0, callbackErrors: 0 };
+  readonly counters = { connectionsTotal: 0, handshakesRejected: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, backpressureDrops: 0, callbackErrors: 0 };
+  readonly #rejectedByStatus: Record<number, number> = {};
   readonly #sockets = new Map<number, Socket>();
   readonly #pending = new Set<number>();
   readonly #startedAt = Date.now();
@@ -51,9 +68,11 @@ export class Node implements LocalNode {
   /** Sockets join ALL_TOPIC only once someone broadcasts: until then nobody pays for the subscription. */
   #broadcasting = false;
 
+  /** @param primary the pid of the primary this worker belongs to (its own pid when alone). */
   constructor(
     readonly adapter: Adapter,
     readonly worker = 0,
+    readonly primary = process.pid,
   ) {}
 
   get bun(): Server<Conn> {
@@ -104,7 +123,21 @@ export class Node implements LocalNode {
     const ws = this.#sockets.get(fd);
     if (!ws) return false;
     this.counters.messagesOut++;
-    return ws.send(data) !== 0;
+    const sent = ws.send(data) !== 0;
+    if (sent) this.counters.bytesOut += size(data);
+    else this.counters.backpressureDrops++;
+    return sent;
+  }
+
+  /** A message came in from a client. */
+  received(message: string | Buffer): void {
+    this.counters.messagesIn++;
+    this.counters.bytesIn += size(message);
+  }
+
+  /** A handshake was refused with `status`. */
+  rejected(status: number): void {
+    this.#rejectedByStatus[status] = (this.#rejectedByStatus[status] ?? 0) + 1;
   }
   disconnect(fd: number, code: number, reason: string): boolean {
     const ws = this.#sockets.get(fd);
@@ -139,6 +172,7 @@ export class Node implements LocalNode {
     }
     const reached = this.#sockets.size - skipped.length;
     this.counters.messagesOut += reached;
+    this.counters.bytesOut += reached * size(data);
     if (skipped.length === 0) {
       this.bun.publish(ALL_TOPIC, data);
     } else if (skipped.length === 1) {
@@ -155,6 +189,7 @@ export class Node implements LocalNode {
   publish(topic: string, data: Payload): number {
     const subscribers = this.bun.subscriberCount(topic);
     this.counters.messagesOut += subscribers;
+    this.counters.bytesOut += subscribers * size(data);
     if (subscribers > 0) this.bun.publish(topic, data);
     return subscribers;
   }
@@ -178,7 +213,11 @@ export class Node implements LocalNode {
       connections: this.#sockets.size,
       handshakesPending: this.#pending.size,
       ...this.counters,
+      rejectedByStatus: { ...this.#rejectedByStatus },
       rssBytes: process.memoryUsage.rss(),
+      host: hostname(),
+      primary: this.primary,
+      adapterState: this.adapter.status().state,
     };
   }
 

@@ -14,7 +14,7 @@ import type { RunningServer } from './serve';
 const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'adapter'] as const;
 const RESTART_ADDITIONAL = [
   'workerNum', 'maxPayloadLength', 'idleTimeout', 'sendPings', 'backpressureLimit', 'closeOnBackpressureLimit', 'perMessageDeflate',
-  'pidFile', 'logFile', 'shutdownTimeout',
+  'pidFile', 'logFile', 'logFormat', 'shutdownTimeout',
 ] as const;
 
 export interface PreparedReload {
@@ -56,7 +56,7 @@ export async function prepareReload(options: LoadOptions, running: RunningServer
     throw new OdyError(`reload refused, nothing was changed: ${changed.join(', ')} only apply on a restart (ody websocket stop, then start)`, 'E_RELOAD');
   }
   const hooks = resolveHooks(config.callbacks);
-  const pipeline = createPipeline(config, running.server, running.node, running.pipeline);
+  const pipeline = createPipeline(config, running.server, running.node, { carried: running.pipeline, readiness: running.readiness });
   return { config, hooks, pipeline, dotEnv };
 }
 

@@ -5,6 +5,7 @@ import { MemoryAdapter } from '../adapters/memory';
 import type { ResolvedConfig } from '../config/schema';
 import { ContextManager } from '../connections/context';
 import { OdyError } from '../errors';
+import type { Readiness } from '../http/health';
 import { createPipeline, type Pipeline } from '../http/pipeline';
 import { describeError, logger } from '../log/logger';
 import type { ResolvedHooks } from './callbacks';
@@ -32,6 +33,8 @@ export interface RunningServer {
   url: URL;
   /** Hooks in use; replace to swap controllers without dropping connections. */
   hooks: ResolvedHooks;
+  /** What /ready reports (kept across reloads). */
+  readiness: Readiness;
   /** Routes, middleware, guards and the API, built from one config; reload replaces it whole. */
   pipeline: Pipeline;
   /** Graceful stop: no new connections, close 1001 to every socket, wait for in-flight work. */
@@ -45,7 +48,9 @@ const HOOK_NAMES: Record<EventName, string> = {
 export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks, options: ServeOptions = {}): RunningServer {
   const node = options.node ?? new Node(new MemoryAdapter());
   const server = new WsServer(config, node);
-  const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, pipeline: createPipeline(config, server, node), stop: () => stop() };
+  // What /ready reports: a stop under way, and whether the adapter reaches the other nodes.
+  const readiness: Readiness = { draining: () => stopping !== undefined, adapter: () => node.adapter.status() };
+  const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, readiness, pipeline: createPipeline(config, server, node, { readiness }), stop: () => stop() };
 
   function report(event: EventName, where: string, error: unknown): void {
     node.counters.callbackErrors++;
@@ -76,6 +81,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     // Cluster-wide: the other nodes' counts are as of their last heartbeat (at most HEARTBEAT_MS old).
     if (max > 0 && node.connectionCount() + node.pendingCount + node.adapter.remoteConnections() >= max) {
       disconnected(fd);
+      node.rejected(503);
       return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
     }
     const pipeline = running.pipeline;
@@ -83,7 +89,15 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     const peer = bun.requestIP(req)?.address ?? '';
-    return pipeline.handshake(req, peer, fd, shake, () => accept(req, bun, fd, shake, peer), () => disconnected(fd));
+    const response = pipeline.handshake(req, peer, fd, shake, () => accept(req, bun, fd, shake, peer), () => disconnected(fd));
+    if (response instanceof Promise) return response.then(counted);
+    return counted(response);
+  }
+
+  /** Refusals are counted by the status they got (metrics: ody_handshakes_rejected_total by reason). */
+  function counted(response: Response | undefined): Response | undefined {
+    if (response) node.rejected(response.status);
+    return response;
   }
 
   /**
@@ -194,7 +208,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           }
         },
         message(ws: Socket, message: string | Buffer) {
-          node.counters.messagesIn++;
+          node.received(message);
           if (!running.pipeline.message(ws)) return;
           const hook = running.hooks.message;
           if (!hook) return;

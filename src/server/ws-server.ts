@@ -210,7 +210,9 @@ export class Cluster {
   }
 }
 
-const SUMMED = ['connections', 'handshakesPending', 'connectionsTotal', 'handshakesRejected', 'messagesIn', 'messagesOut', 'callbackErrors', 'rssBytes'] as const satisfies (keyof Stats)[];
+const SUMMED = [
+  'connections', 'handshakesPending', 'connectionsTotal', 'handshakesRejected', 'messagesIn', 'messagesOut', 'bytesIn', 'bytesOut', 'backpressureDrops', 'callbackErrors', 'rssBytes',
+] as const satisfies (keyof Stats)[];
 
 function exceptList(except: Except['except']): number[] {
   return except === undefined ? [] : typeof except === 'number' ? [except] : [...except];

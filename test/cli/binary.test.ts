@@ -58,7 +58,7 @@ test('with no config the embedded default Server runs: secret handshake, relay, 
   const b = await open(ody.url, { protocols: ['ody', 's3cret-for-test'], lib: 'ws' });
   a.send('hi');
   expect(await b.next()).toBe('hi');
-  expect(await (await fetch(`${ody.http}/health`)).json()).toMatchObject({ status: 'ok', connections: 2 });
+  expect(await (await fetch(`${ody.http}/health`)).json()).toEqual({ status: 'ok' });
   expect(ody.output()).not.toContain('s3cret-for-test');
 });
 

@@ -21,7 +21,9 @@ export function ensureBinary(): string {
   try {
     built = statSync(BINARY).mtimeMs;
   } catch {}
-  const sources = Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'build.ts')).mtimeMs, statSync(join(ROOT, 'package.json')).mtimeMs);
+  // ody init embeds the Dockerfile, .dockerignore and .env.example of the repository.
+  const files = ['build.ts', 'package.json', 'Dockerfile', '.dockerignore', '.env.example'];
+  const sources = Math.max(newestMtime(join(ROOT, 'src')), ...files.map((f) => statSync(join(ROOT, f)).mtimeMs));
   if (built < sources) {
     const result = Bun.spawnSync([process.execPath, 'build.ts'], { cwd: ROOT, stderr: 'pipe', stdout: 'pipe' });
     if (result.exitCode !== 0) throw new Error(`build failed: ${result.stderr.toString()}`);
