@@ -1,5 +1,6 @@
 // Test helper: builds dist/ody when the sources are newer, makes bare project folders, and runs the binary.
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll } from 'bun:test';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -31,9 +32,19 @@ export function ensureBinary(): string {
   return BINARY;
 }
 
-/** A project folder in tmp holding only the given files (no node_modules). */
+const made: string[] = [];
+// Test folders go after the test file that made them (some hold compiled app binaries of ~100 MB).
+// bun test fires no process 'exit'; outside the test runner (chaos, bench) afterAll is not available.
+try {
+  afterAll(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+} catch {}
+
+/** A project folder in tmp holding only the given files (no node_modules); removed after the test file. */
 export function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'ody-project-'));
+  made.push(dir);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
