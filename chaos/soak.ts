@@ -35,7 +35,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ody-soak-'));
 for (const [name, text] of Object.entries({
   'config/websockets.ts': `import { defineConfig, Event } from '@ody/websocket-server';
 import { Soak } from '../Soak';
-export default defineConfig({ port: 0, callbacks: { [Event.ON_OPEN]: [Soak, 'onOpen'], [Event.ON_MESSAGE]: [Soak, 'onMessage'] }, additional: { workerNum: ${workers}, logLevel: 'warning' } });
+export default defineConfig({ port: 0, callbacks: { [Event.ON_OPEN]: [Soak, 'onOpen'], [Event.ON_MESSAGE]: [Soak, 'onMessage'] }, additional: { workerNum: ${workers}, logLevel: 'info' } });
 `,
   'Soak.ts': CONTROLLER,
 })) {
