@@ -2,6 +2,7 @@
 // Usage: bun bench/peers/bun-raw.ts --port N [--workers 2]
 // With --workers 2 a second process shares the port via reusePort; a publish is
 // relayed to the sibling over Bun's IPC so subscribers on both processes get it.
+import { pathOf } from './path';
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
@@ -12,14 +13,6 @@ const workers = Number(arg('workers', '1'));
 const isChild = process.env.BENCH_PEER_CHILD === '1';
 
 type Data = { path: string };
-
-/** The path of an absolute request URL ('http://127.0.0.1:9502/sub?x' -> '/sub'): the third '/' on, up to '?'. No URL object per handshake. */
-function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2);
-  if (start < 0) return '/';
-  const q = url.indexOf('?', start);
-  return q < 0 ? url.slice(start) : url.slice(start, q);
-}
 
 let sibling: { send(m: unknown): void } | null = null;
 

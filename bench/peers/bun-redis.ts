@@ -3,6 +3,7 @@
 // A /pub message goes to this node's subscribers with server.publish and to Redis channel
 // `bench`; every node publishes locally what other nodes sent. One channel for all nodes, so
 // each message carries its origin and a node drops its own when Redis hands it back.
+import { pathOf } from './path';
 import { RedisClient } from 'bun';
 
 const argv = process.argv.slice(2);
@@ -20,14 +21,6 @@ const ORIGIN = process.pid.toString(36).padStart(8, '0');
 const HEAD = ORIGIN.length + 1;
 
 type Data = { path: string };
-
-/** The path of an absolute request URL ('http://127.0.0.1:9502/sub?x' -> '/sub'): the third '/' on, up to '?'. */
-function pathOf(u: string): string {
-  const start = u.indexOf('/', u.indexOf('//') + 2);
-  if (start < 0) return '/';
-  const q = u.indexOf('?', start);
-  return q < 0 ? u.slice(start) : u.slice(start, q);
-}
 
 const out = new RedisClient(url);
 await out.connect();

@@ -77,9 +77,12 @@ export async function runOdy(args: string[], cwd: string, env = bareEnv()): Prom
   return { code, stdout, stderr };
 }
 
-/** Starts `ody <args>` and waits for its "listening on" line; fails with the output if it exits first. */
-export async function startOdy(args: string[], cwd: string, env = bareEnv()): Promise<Ody> {
-  const proc = Bun.spawn([ensureBinary(), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+/**
+ * Starts `ody <args>` and waits for its "listening on" line; fails with the output if it exits first.
+ * `detached`: the leader of its own process group, as systemd and a terminal run it (signal it with kill(-pid)).
+ */
+export async function startOdy(args: string[], cwd: string, env = bareEnv(), options: { detached?: boolean } = {}): Promise<Ody> {
+  const proc = Bun.spawn([ensureBinary(), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', detached: options.detached });
   let text = '';
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../../src/cluster/state';
 import { open, type TestClient } from '../helpers/client';
-import { bareEnv, ensureBinary, project } from '../helpers/binary';
+import { bareEnv, ensureBinary, project, startOdy } from '../helpers/binary';
 import { until } from '../helpers/server';
 
 beforeAll(() => void ensureBinary(), 120_000);
@@ -27,22 +27,11 @@ import { Ctl } from '../Ctl';
 export default { port: 0, callbacks: { message: [Ctl, 'onMessage'], request: [Ctl, 'onRequest'] }, additional: { workerNum: ${workers}, logLevel: 'info', shutdownTimeout: 20 } };
 `;
 
-/** Starts the binary as the leader of its own process group (as systemd and a terminal do). */
+/** The binary as the leader of its own process group (as systemd and a terminal run it), with the group to signal. */
 async function startGroup(dir: string) {
-  const proc = Bun.spawn([ensureBinary(), 'websocket', 'start'], { cwd: dir, env: bareEnv(), stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', detached: true });
-  let text = '';
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true });
-  };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
-  await until(() => /listening on/.test(text) || proc.exitCode !== null, 'listening', 10_000);
-  const url = text.match(/listening on (\S+)/)?.[1];
-  if (!url) throw new Error(`no start: ${text}`);
+  const ody = await startOdy(['websocket', 'start'], dir, bareEnv(), { detached: true });
   const state = () => JSON.parse(readFileSync(join(dir, 'storage/ody_websockets.pid'), 'utf8')) as { pid: number; workers: number[] };
-  return { proc, url, output: () => text, state, group: (signal: NodeJS.Signals) => process.kill(-proc.pid, signal) };
+  return { ...ody, state, group: (signal: NodeJS.Signals) => process.kill(-ody.proc.pid, signal) };
 }
 
 /** Clients until every worker holds one (the kernel spreads reusePort connections; 16 tries). */
