@@ -1,6 +1,7 @@
 // The redis adapter: nodes on any number of machines joined by Redis pub/sub (Bun's built-in client, Redis >= 7.0).
 // Channels: <prefix>:all (fan-out and heartbeats), <prefix>:node:<id> (directed messages and answers).
 import { RedisClient } from 'bun';
+import { OdyError } from '../errors';
 import { ClusterAdapter, NODE_SPACE, NODE_TIMEOUT_MS } from './cluster-adapter';
 import type { Message } from './wire';
 
@@ -37,7 +38,7 @@ export class RedisAdapter extends ClusterAdapter {
       await this.#open();
     } catch (error) {
       this.#close();
-      throw new Error(`cannot reach Redis at ${redactUrl(this.options.url)}: ${(error as Error).message}`);
+      throw new OdyError(`cannot reach Redis at ${redactUrl(this.options.url)}: ${(error as Error).message}`, 'E_ADAPTER');
     }
     this.log.info(`redis adapter up: node ${this.id}, prefix '${this.options.prefix}'`);
   }

@@ -3,6 +3,7 @@
 import { expect, test } from 'bun:test';
 import { until } from '../helpers/server';
 import { hasRedis } from '../helpers/redis';
+import { project, runOdy } from '../helpers/binary';
 import { reply, redisFixture, type Member } from './fixtures';
 
 const API = { headers: { 'x-api-key': '123123123' } };
@@ -42,3 +43,14 @@ test.skipIf(!hasRedis() && !process.env.CI)('Redis killed and restarted under tr
   a.client.send('whoami');
   expect((await reply(a.client, 'whoami')).fd).toBe(a.who.fd);
 }, 60_000);
+
+test('Redis unreachable at start: the node refuses to start with one line naming the URL (password hidden)', async () => {
+  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true); // nothing listens there now
+  const config = `export default { port: 0, callbacks: {}, adapter: { driver: 'redis', url: 'redis://:hunter2@127.0.0.1:${port}' }, additional: { workerNum: 1 } };`;
+  const { code, stdout, stderr } = await runOdy(['websocket', 'start'], project({ 'config/websockets.ts': config }));
+  expect(code).toBe(1);
+  expect(stderr.trim().split('\n')).toEqual([`ody: cannot reach Redis at redis://:***@127.0.0.1:${port}: ${stderr.split(`${port}: `)[1]?.trim()}`]);
+  expect(stdout + stderr).not.toContain('hunter2');
+}, 30_000);
