@@ -31,7 +31,7 @@ export class Soak {
   }
 }
 `;
-const dir = mkdtempSync(join(tmpdir(), 'ody-soak-'));
+const dir = mkdtempSync(join(tmpdir(), 'soak-'));
 for (const [name, text] of Object.entries({
   'config/websockets.ts': `import { defineConfig, Event } from '@ody/websocket-server';
 import { Soak } from '../Soak';
@@ -44,9 +44,14 @@ export default defineConfig({ port: 0, callbacks: { [Event.ON_OPEN]: [Soak, 'onO
 }
 
 const ody = await startOdy(['websocket', 'start'], dir);
+let known: number[] = [];
+/** The primary and its workers (re-read: a restarted worker has a new pid); the last good answer if the file is gone. */
 const pids = () => {
-  const state = JSON.parse(readFileSync(join(dir, 'storage', 'ody_websockets.pid'), 'utf8')) as { pid: number; workers: number[] };
-  return [state.pid, ...state.workers];
+  try {
+    const state = JSON.parse(readFileSync(join(dir, 'storage', 'ody_websockets.pid'), 'utf8')) as { pid: number; workers: number[] };
+    known = [state.pid, ...state.workers];
+  } catch {}
+  return known;
 };
 const rssMb = () =>
   pids().reduce((sum, pid) => {
