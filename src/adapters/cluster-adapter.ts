@@ -102,6 +102,9 @@ export abstract class ClusterAdapter implements Adapter {
     if (this.#peers.size > 0) this.send({ t: 'pub', from: this.id, topic, d: toWire(data) });
   }
   interest(_topic: string): void {}
+  tell(data: unknown, to?: number): void {
+    if (to === undefined ? this.#peers.size > 0 : this.#peers.has(to)) this.send({ t: 'app', from: this.id, to, d: data });
+  }
 
   ask(query: Query, owner?: number): Promise<unknown[]> {
     const targets = owner === undefined ? [...this.#peers.keys()] : this.#peers.has(owner) ? [owner] : [];
@@ -163,6 +166,9 @@ export abstract class ClusterAdapter implements Adapter {
       case 'pub':
         this.published(message.topic, node.publish(message.topic, fromWire(message.d)));
         return;
+      case 'app':
+        node.told(message.from, message.d);
+        return;
       case 'ask':
         this.send({ t: 'answer', from: this.id, to: message.from, id: message.id, a: this.#answer(message.q) });
         return;
@@ -193,6 +199,7 @@ export abstract class ClusterAdapter implements Adapter {
     if (!this.#peers.delete(id)) return;
     this.log.info(`node ${id} ${why}; ${this.#peers.size} other node(s) remain`);
     for (const pending of this.#asks.values()) if (pending.waiting.delete(id) && pending.waiting.size === 0) pending.done(pending.answers);
+    this.node?.nodeLeft(id);
   }
 
   #heartbeat(): void {
