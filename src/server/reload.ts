@@ -6,7 +6,7 @@ import { resolveHooks, type ResolvedHooks } from './callbacks';
 import type { RunningServer } from './serve';
 
 /** Settings a running Bun.serve cannot change: a reload reports them and keeps the old values. */
-const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl'] as const;
+const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'apps'] as const;
 const RESTART_ADDITIONAL = ['workerNum', 'maxPayloadLength', 'idleTimeout', 'sendPings', 'backpressureLimit', 'closeOnBackpressureLimit', 'perMessageDeflate', 'pidFile'] as const;
 
 export interface PreparedReload {
