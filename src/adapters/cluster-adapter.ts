@@ -20,6 +20,7 @@ interface Peer {
 interface PendingAsk {
   waiting: Set<number>;
   answers: unknown[];
+  each: ((answer: unknown, node: number) => void) | undefined;
   done: (answers: unknown[]) => void;
 }
 
@@ -106,7 +107,7 @@ export abstract class ClusterAdapter implements Adapter {
     if (to === undefined ? this.#peers.size > 0 : this.#peers.has(to)) this.send({ t: 'app', from: this.id, to, d: data });
   }
 
-  ask(query: Query, owner?: number): Promise<unknown[]> {
+  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<unknown[]> {
     const targets = owner === undefined ? [...this.#peers.keys()] : this.#peers.has(owner) ? [owner] : [];
     if (targets.length === 0) return Promise.resolve([]);
     const id = this.#nextAsk++;
@@ -117,7 +118,7 @@ export abstract class ClusterAdapter implements Adapter {
       this.#asks.delete(id);
       resolve(pending.answers);
     };
-    const pending: PendingAsk = { waiting: new Set(targets), answers: [], done: finish };
+    const pending: PendingAsk = { waiting: new Set(targets), answers: [], each, done: finish };
     this.#asks.set(id, pending);
     this.send({ t: 'ask', from: this.id, to: owner, id, q: queryToWire(query) });
     return promise;
@@ -176,6 +177,11 @@ export abstract class ClusterAdapter implements Adapter {
         const pending = this.#asks.get(message.id);
         if (!pending || !pending.waiting.delete(message.from)) return;
         pending.answers.push(message.a);
+        try {
+          pending.each?.(message.a, message.from);
+        } catch (error) {
+          this.log.error(`handling an answer from node ${message.from} failed: ${(error as Error).message}`);
+        }
         if (pending.waiting.size === 0) pending.done(pending.answers);
       }
     }

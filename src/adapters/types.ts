@@ -84,8 +84,11 @@ export interface Adapter {
   interest(topic: string): void;
   /** An app message (JSON-safe) to every other node, or to node `to`; delivered at most once, in order per sender. */
   tell(data: unknown, to?: number): void;
-  /** Answers of the other nodes (or of the owner of `fd` alone); nodes that miss the timeout are left out. */
-  ask(query: Query, owner?: number): Promise<unknown[]>;
+  /**
+   * Answers of the other nodes (or of the owner of `fd` alone); nodes that miss the timeout are left out.
+   * `each` sees every answer as it arrives, with the answering node's id (for decisions that can end early).
+   */
+  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<unknown[]>;
   /** The node owning `fd` (its id), or undefined for fds this adapter never hands out. */
   ownerOf(fd: number): number | undefined;
   /** Connections on the other nodes as of their last heartbeat. */
