@@ -7,6 +7,7 @@ import { ContextManager } from '../connections/context';
 import { OdyError } from '../errors';
 import { createPipeline } from '../http/pipeline';
 import { describeError, logger } from '../log/logger';
+import { PusherServer } from '../pusher/server';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
 import { Handshake } from './handshake';
@@ -46,6 +47,9 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, stop: () => stop() };
   const max = config.additional.maxConnections;
   const pipeline = createPipeline(config, server, node);
+  // Pusher apps: /app/{key} sockets and /apps/{id}/… requests go to the protocol layer instead of the callbacks.
+  const pusher = config.apps.length > 0 ? new PusherServer(config, node) : null;
+  server.pusher = pusher;
 
   function report(event: EventName, where: string, error: unknown): void {
     node.counters.callbackErrors++;
@@ -75,7 +79,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     }
     const shake = new Handshake(fd, req, server);
     const peer = bun.requestIP(req)?.address ?? '';
-    return pipeline.handshake(req, peer, shake, () => accept(req, bun, shake, peer), () => disconnected(fd));
+    const next = pusher?.owns(req, true) ? async () => pusher.accept(req, bun, shake, peer) ?? undefined : () => accept(req, bun, shake, peer);
+    return pipeline.handshake(req, peer, shake, next, () => disconnected(fd));
   }
 
   /**
@@ -139,7 +144,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       tls,
       fetch(req, bunServer) {
         if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
-        return pipeline.http(req, bunServer.requestIP(req)?.address ?? '', request);
+        return pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.owns(req, false) ? pusher.http : request);
       },
       error(error) {
         logger.error(`HTTP handler failed: ${describeError(error)}`);
@@ -158,6 +163,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           node.opened(ws);
           const req = d.request!;
           d.request = undefined; // do not keep the request alive for the socket's lifetime
+          if (d.pusher) return pusher!.opened(ws);
           const hook = running.hooks.open;
           if (!hook) return;
           try {
@@ -169,6 +175,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         message(ws: Socket, message: string | Buffer) {
           node.counters.messagesIn++;
           if (!pipeline.message(ws)) return;
+          if (ws.data.pusher) return pusher!.message(ws, message);
           const hook = running.hooks.message;
           if (!hook) return;
           const fd = ws.data.fd;
@@ -183,6 +190,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           const fd = ws.data.fd;
           node.closed(fd);
           pipeline.closed(fd);
+          if (ws.data.pusher) return pusher!.closed(ws);
           const hook = running.hooks.close;
           if (!hook) return;
           try {
@@ -205,10 +213,12 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   function stop(): Promise<void> {
     stopping ??= (async () => {
       void bun.stop(false); // stop accepting; open sockets and in-flight requests carry on
+      pusher?.closeAll();
       for (const fd of [...node.fds()]) node.socket(fd)?.close(1001, 'server shutting down');
       const deadline = Date.now() + config.additional.shutdownTimeout * 1000;
       while ((node.connectionCount() > 0 || bun.pendingRequests > 0) && Date.now() < deadline) await Bun.sleep(10);
       await bun.stop(true);
+      await pusher?.stop();
       await node.adapter.stop();
     })();
     return stopping;

@@ -4,6 +4,7 @@ import type { AdapterStatus, Payload } from '../adapters/types';
 import { checkPayload, revive } from '../adapters/wire';
 import type { ResolvedConfig } from '../config/schema';
 import { FdsTable } from '../connections/fds-table';
+import type { PusherServer } from '../pusher/server';
 import type { Node, Stats } from './node';
 import type { ClientInfo } from './types';
 
@@ -17,6 +18,8 @@ export class WsServer {
   readonly table = new FdsTable();
   /** The same questions asked of every node of the cluster (other workers, other machines), awaited. */
   readonly cluster: Cluster;
+  /** The Pusher channels layer, when `apps` are configured (set by the serve loop); see trigger(). */
+  pusher: PusherServer | null = null;
   readonly #node: Node;
 
   constructor(
