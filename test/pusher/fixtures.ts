@@ -98,7 +98,7 @@ export interface Client {
 }
 
 /** A pusher-js client signing as `user` (for presence) with the server SDK, as an app's auth endpoint would. */
-export async function client(url: string, sdk: PusherSdk, user = 'anon', info: unknown = { name: user }): Promise<Client> {
+export async function client(url: string, sdk: PusherSdk, user = 'anon', info: Record<string, unknown> = { name: user }): Promise<Client> {
   const u = new URL(url);
   const pusher = new Pusher(APP.key, {
     wsHost: u.hostname, wsPort: Number(u.port), forceTLS: false, enabledTransports: ['ws'], disableStats: true, cluster: 'mt1',
