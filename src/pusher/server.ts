@@ -158,6 +158,21 @@ export class PusherServer implements NodeExtension {
     if (this.registry.subscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.add(`c\u0000${key}`);
     if (member && this.registry.join(key, member, ws)) this.transitions.add(`m\u0000${key}\u0000${member.id}`);
     ws.subscribe(topicOf(key));
+    if (app.subscriptionCount && !member) this.#countLater(app, channel);
+  }
+
+  readonly #counting = new Set<string>();
+
+  /** pusher_internal:subscription_count after a change, the cluster-wide count asked once per burst of changes. */
+  #countLater(app: ResolvedApp, channel: string): void {
+    const key = keyOf(app.id, channel);
+    if (this.#counting.has(key)) return;
+    this.#counting.add(key);
+    setTimeout(async () => {
+      this.#counting.delete(key);
+      const count = (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0;
+      if (count > 0) this.publish(app, channel, frame('pusher_internal:subscription_count', JSON.stringify({ subscription_count: count }), channel));
+    }, 100).unref?.();
   }
 
   leave(ws: Socket, app: ResolvedApp, channel: string): boolean {
@@ -169,6 +184,7 @@ export class PusherServer implements NodeExtension {
     if (!conn.closed) ws.unsubscribe(topicOf(key));
     if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
     if (this.registry.unsubscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
+    if (app.subscriptionCount && sub.userId === undefined) this.#countLater(app, channel);
     return true;
   }
 

@@ -36,7 +36,8 @@ import { routes } from '../routes';
 export default defineConfig({
   port: 0,
   routes: { 'POST /auth': routes.auth, 'POST /notify': routes.notify, 'GET /members': routes.members },
-  apps: [{ id: '${APP.id}', key: '${APP.key}', secret: '${APP.secret}', activityTimeout: 1, maxEventSize: 100, webhooks: [{ url: '${hook}' }] }],
+  apps: [{ id: '${APP.id}', key: '${APP.key}', secret: '${APP.secret}', activityTimeout: 1, maxEventSize: 100, webhooks: [{ url: '${hook}' }] },
+    { id: 'app2', key: 'key2', secret: 'secret-two', subscriptionCount: true }],
   additional: { workerNum: 1, logLevel: 'info', shutdownTimeout: 2 },
 });
 `;
@@ -135,6 +136,20 @@ test('cache channels: a miss is told (and webhooked), then the last event is rep
   expect(await second.next()).toEqual(live);
   c.close();
   second.c.close();
+});
+
+test('subscription_count is sent when an app opts in, with the cluster-wide count', async () => {
+  const a = await raw('key2');
+  const b = await raw('key2');
+  for (const x of [a, b]) x.c.send('{"event":"pusher:subscribe","data":{"channel":"counted"}}');
+  const counts: number[] = [];
+  while (!counts.includes(2)) {
+    const m = await a.next();
+    if (m.event === 'pusher_internal:subscription_count') counts.push(JSON.parse(m.data).subscription_count);
+  }
+  expect(counts.at(-1)).toBe(2);
+  a.c.close();
+  b.c.close();
 });
 
 test('Laravel Echo (reverb broadcaster) joins a presence channel through an auth route built with authorizeChannel; server.trigger and server.channels reach it', async () => {
