@@ -1,5 +1,9 @@
 // Public API of @ody/websocket-server: re-exports only.
 export { defineConfig, DEFAULT_SECRET } from './config/schema';
+export type { AppConfig, WebhookConfig, WebhookEvent } from './config/schema';
+export { authorizeChannel, authenticateUser } from './pusher/signatures';
+export type { ChannelAuth } from './pusher/signatures';
+export type { Channels, TriggerOptions } from './pusher/server-api';
 export type { AdditionalConfig, ApiConfig, CallbackSpec, LogLevel, OdyConfig, RateLimitConfig, ResolvedConfig, RouteSpec, SecurityConfig } from './config/schema';
 export { env } from './config/env';
 export { loadConfig } from './config/load';

@@ -20,6 +20,7 @@ interface Peer {
 interface PendingAsk {
   waiting: Set<number>;
   answers: unknown[];
+  each: ((answer: unknown, node: number) => void) | undefined;
   done: (answers: unknown[]) => void;
 }
 
@@ -102,8 +103,11 @@ export abstract class ClusterAdapter implements Adapter {
     if (this.#peers.size > 0) this.send({ t: 'pub', from: this.id, topic, d: toWire(data) });
   }
   interest(_topic: string): void {}
+  tell(data: unknown, to?: number): void {
+    if (to === undefined ? this.#peers.size > 0 : this.#peers.has(to)) this.send({ t: 'app', from: this.id, to, d: data });
+  }
 
-  ask(query: Query, owner?: number): Promise<unknown[]> {
+  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<unknown[]> {
     const targets = owner === undefined ? [...this.#peers.keys()] : this.#peers.has(owner) ? [owner] : [];
     if (targets.length === 0) return Promise.resolve([]);
     const id = this.#nextAsk++;
@@ -114,7 +118,7 @@ export abstract class ClusterAdapter implements Adapter {
       this.#asks.delete(id);
       resolve(pending.answers);
     };
-    const pending: PendingAsk = { waiting: new Set(targets), answers: [], done: finish };
+    const pending: PendingAsk = { waiting: new Set(targets), answers: [], each, done: finish };
     this.#asks.set(id, pending);
     this.send({ t: 'ask', from: this.id, to: owner, id, q: queryToWire(query) });
     return promise;
@@ -163,6 +167,9 @@ export abstract class ClusterAdapter implements Adapter {
       case 'pub':
         this.published(message.topic, node.publish(message.topic, fromWire(message.d)));
         return;
+      case 'app':
+        node.told(message.from, message.d);
+        return;
       case 'ask':
         this.send({ t: 'answer', from: this.id, to: message.from, id: message.id, a: this.#answer(message.q) });
         return;
@@ -170,6 +177,11 @@ export abstract class ClusterAdapter implements Adapter {
         const pending = this.#asks.get(message.id);
         if (!pending || !pending.waiting.delete(message.from)) return;
         pending.answers.push(message.a);
+        try {
+          pending.each?.(message.a, message.from);
+        } catch (error) {
+          this.log.error(`handling an answer from node ${message.from} failed: ${(error as Error).message}`);
+        }
         if (pending.waiting.size === 0) pending.done(pending.answers);
       }
     }
@@ -192,6 +204,7 @@ export abstract class ClusterAdapter implements Adapter {
     if (why === 'left') this.log.debug(line);
     else this.log.warn(line);
     for (const pending of this.#asks.values()) if (pending.waiting.delete(id) && pending.waiting.size === 0) pending.done(pending.answers);
+    this.node?.nodeLeft(id);
   }
 
   #heartbeat(): void {

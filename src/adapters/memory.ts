@@ -24,6 +24,7 @@ export class MemoryAdapter implements Adapter {
   broadcast(): void {}
   publish(): void {}
   interest(): void {}
+  tell(): void {}
   async ask(): Promise<unknown[]> {
     return [];
   }

@@ -17,7 +17,19 @@ export type Query =
   | { kind: 'stats' }
   /** Deliver and say how many sockets were reached, for the awaited cluster-wide broadcast/publish. */
   | { kind: 'broadcast'; data: Payload; except: number[] }
-  | { kind: 'publish'; topic: string; data: Payload };
+  | { kind: 'publish'; topic: string; data: Payload }
+  /** A question of the layer above the node (see NodeExtension), carried as is: `q` must be JSON-safe. */
+  | { kind: 'app'; q: unknown };
+
+/**
+ * A layer above the node (the Pusher channels) that keeps its own per-node state: it is told app messages,
+ * answers app queries about its local state, and hears when a node leaves. Registered with Node.extend().
+ */
+export interface NodeExtension {
+  told(from: number, data: unknown): void;
+  answer(query: unknown): unknown;
+  nodeLeft(id: number): void;
+}
 
 /** The node an adapter serves: delivery on its own sockets, answers about them. Implemented by the server. */
 export interface LocalNode {
@@ -33,6 +45,10 @@ export interface LocalNode {
   answer(query: Query): unknown;
   /** Open connections, reported in heartbeats (cluster-wide maxConnections). */
   connectionCount(): number;
+  /** An app message from another node (Adapter.tell), for the extension. */
+  told(from: number, data: unknown): void;
+  /** Another node left (said bye, or went silent): state held for it is stale now. */
+  nodeLeft(id: number): void;
 }
 
 export type AdapterState = 'up' | 'down';
@@ -66,8 +82,13 @@ export interface Adapter {
   publish(topic: string, data: Payload): void;
   /** A local socket joined `topic`: publishes to it must reach this node. */
   interest(topic: string): void;
-  /** Answers of the other nodes (or of the owner of `fd` alone); nodes that miss the timeout are left out. */
-  ask(query: Query, owner?: number): Promise<unknown[]>;
+  /** An app message (JSON-safe) to every other node, or to node `to`; delivered at most once, in order per sender. */
+  tell(data: unknown, to?: number): void;
+  /**
+   * Answers of the other nodes (or of the owner of `fd` alone); nodes that miss the timeout are left out.
+   * `each` sees every answer as it arrives, with the answering node's id (for decisions that can end early).
+   */
+  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<unknown[]>;
   /** The node owning `fd` (its id), or undefined for fds this adapter never hands out. */
   ownerOf(fd: number): number | undefined;
   /** Connections on the other nodes as of their last heartbeat. */

@@ -44,6 +44,7 @@ export type Message = { from: number; to?: number } & (
   | { t: 'sub' | 'unsub'; fd: number; topic: string }
   | { t: 'bcast'; d: Wire; except: number[] }
   | { t: 'pub'; topic: string; d: Wire }
+  | { t: 'app'; d: unknown }
   | { t: 'ask'; id: number; q: WireQuery }
   | { t: 'answer'; id: number; a: unknown }
 );

@@ -103,6 +103,49 @@ export interface MetricsConfig {
   path?: string;
 }
 
+/** Events a webhook can carry (Pusher's names). */
+export const WEBHOOK_EVENTS = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed', 'client_event', 'cache_miss'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookConfig {
+  /** Where ody POSTs batches of events, signed with the app's key and secret (X-Pusher-Key, X-Pusher-Signature). */
+  url: string;
+  /** Which events go to this URL. @default every event in WEBHOOK_EVENTS */
+  events?: WebhookEvent[];
+  /** Extra request headers (e.g. an Authorization your receiver wants). @default {} */
+  headers?: Record<string, string>;
+}
+
+/** A Pusher-protocol app: clients connect to /app/{key}, servers call /apps/{id}/… signed with the secret. */
+export interface AppConfig {
+  /** The app id in HTTP API paths (/apps/{id}/events). */
+  id: string;
+  /** The public key clients connect with (ws://host/app/{key}). */
+  key: string;
+  /** Signs channel and user authorizations, API requests and webhooks; never sent anywhere. */
+  secret: string;
+  /** Relay client-* events on private and presence channels. @default true */
+  clientEvents?: boolean;
+  /** Client events a connection may send per second; more get pusher:error 4301 and are dropped. @default 10 */
+  clientEventsPerSecond?: number;
+  /** Longest channel name accepted. @default 164 */
+  maxChannelNameLength?: number;
+  /** Largest event `data`, in bytes, from clients or the HTTP API; bigger gets pusher:error / 413. @default 10240 */
+  maxEventSize?: number;
+  /** Members (distinct users) of one presence channel, cluster-wide. @default 100 */
+  maxPresenceMembers?: number;
+  /** Largest presence user_info, in bytes of JSON. @default 1024 */
+  maxUserInfoSize?: number;
+  /** Send pusher_internal:subscription_count to subscribers of non-presence channels when the count changes. @default false */
+  subscriptionCount?: boolean;
+  /** Seconds of silence before the server sends pusher:ping; a client silent as long again is closed with 4201. Told to clients as activity_timeout. @default 30 */
+  activityTimeout?: number;
+  /** Where to send webhooks. @default [] */
+  webhooks?: WebhookConfig[];
+}
+
+export type ResolvedApp = Required<Omit<AppConfig, 'webhooks'>> & { webhooks: Required<WebhookConfig>[] };
+
 /** A route handler: a function `(request, ctx) => Response` or [Class, 'method'], optionally with its own middleware. */
 export type RouteSpec = CallbackSpec | { handler: CallbackSpec; middleware?: Middleware[] };
 
@@ -131,6 +174,8 @@ export interface OdyConfig {
   adapter?: AdapterConfig;
   health?: HealthConfig;
   metrics?: MetricsConfig;
+  /** Pusher-protocol apps served on /app/{key} and /apps/{id}/… @default [] (WEBSOCKET_APP_ID, WEBSOCKET_APP_KEY, WEBSOCKET_APP_SECRET in the embedded default) */
+  apps?: AppConfig[];
   additional?: AdditionalConfig;
 }
 
@@ -149,6 +194,7 @@ export interface ResolvedConfig {
   adapter: Required<AdapterConfig>;
   health: Required<HealthConfig>;
   metrics: Required<MetricsConfig>;
+  apps: ResolvedApp[];
   additional: Required<AdditionalConfig>;
   /** Project root (--root, else cwd): relative paths resolve against it. */
   root: string;
@@ -196,6 +242,10 @@ export function defaultHealth(): Required<HealthConfig> {
 
 export function defaultMetrics(): Required<MetricsConfig> {
   return { enabled: true, path: '/metrics' };
+}
+
+export function defaultApp(): Omit<ResolvedApp, 'id' | 'key' | 'secret'> {
+  return { clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10 * 1024, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [] };
 }
 
 /** Identity helper: gives config files types and autocompletion. */

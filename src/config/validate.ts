@@ -2,12 +2,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import { EVENT_NAMES } from '../server/events';
 import { assertObject, type Check, fail, isBool, isInt, isOneOf, isString, rejectUnknown, type Sources } from './checks';
+import { resolveApps } from './validate-apps';
 import { resolveHttpConfig } from './validate-http';
 import { defaultAdapter, defaultAdditional, DEFAULT_SECRET, LOG_FORMATS, LOG_LEVELS, type OdyConfig, type ResolvedConfig } from './schema';
 
 export type { Sources } from './checks';
 
-const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'routes', 'middleware', 'security', 'api', 'health', 'metrics', 'adapter', 'additional'] as const;
+const TOP_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'callbacks', 'secretKey', 'routes', 'middleware', 'security', 'api', 'health', 'metrics', 'adapter', 'apps', 'additional'] as const;
 
 const ADAPTER_CHECKS: Record<string, Check> = {
   driver: isOneOf(['memory', 'redis']),
@@ -81,7 +82,8 @@ export function resolveConfig(input: unknown, root: string, configFile: string |
   additional.pidFile = inRoot(additional.pidFile);
 
   const http = resolveHttpConfig(user, sources);
-  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, ...http, adapter, additional, root, configFile };
+  const apps = resolveApps(user.apps, sources);
+  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, ...http, adapter, apps, additional, root, configFile };
 }
 
 /** A section of plain keys, each with its check, over its defaults. */

@@ -5,6 +5,14 @@ import type { OdyConfig } from '../config/schema';
 import { Server } from './default-server';
 import { Event } from './events';
 
+/** One Pusher app when any of its three variables is set (a missing one is reported by validation). */
+function envApps(): OdyConfig['apps'] {
+  const id = env('WEBSOCKET_APP_ID', '');
+  const key = env('WEBSOCKET_APP_KEY', '');
+  const secret = env('WEBSOCKET_APP_SECRET', '');
+  return id || key || secret ? [{ id, key, secret }] : [];
+}
+
 export function defaultConfig(): OdyConfig {
   return {
     host: env('WEBSOCKET_HOST', '127.0.0.1'),
@@ -22,6 +30,7 @@ export function defaultConfig(): OdyConfig {
       driver: env('WEBSOCKET_ADAPTER', 'memory') as 'memory' | 'redis',
       url: env('REDIS_URL', 'redis://127.0.0.1:6379'),
     },
+    apps: envApps(),
     additional: {
       workerNum: env('WEBSOCKET_WORKER_COUNT', availableParallelism()),
     },

@@ -2,7 +2,7 @@
 // about them for other nodes. The serve loop drives it; users see it only through the WsServer facade.
 import { hostname } from 'node:os';
 import type { Server, ServerWebSocket } from 'bun';
-import type { Adapter, LocalNode, Payload, Query } from '../adapters/types';
+import type { Adapter, LocalNode, NodeExtension, Payload, Query } from '../adapters/types';
 import { jsonSafe } from '../adapters/wire';
 import { logger } from '../log/logger';
 import type { ClientInfo } from './types';
@@ -18,6 +18,8 @@ export interface Conn {
   data: Record<string, unknown> | undefined;
   /** The upgrade request, held only until onOpen has seen it. */
   request: Request | undefined;
+  /** Set on sockets of the Pusher protocol (/app/{key}): served by src/pusher, never by the user's callbacks. */
+  pusher?: unknown;
 }
 
 export type Socket = ServerWebSocket<Conn>;
@@ -67,6 +69,7 @@ export class Node implements LocalNode {
   #bun: Server<Conn> | undefined;
   /** Sockets join ALL_TOPIC only once someone broadcasts: until then nobody pays for the subscription. */
   #broadcasting = false;
+  #extension: NodeExtension | undefined;
 
   /** @param primary the pid of the primary this worker belongs to (its own pid when alone). */
   constructor(
@@ -88,6 +91,17 @@ export class Node implements LocalNode {
     return this.adapter.fd(++this.#seq);
   }
 
+  /** The layer above this node (the Pusher channels) that answers app queries and hears app messages. */
+  extend(extension: NodeExtension): void {
+    this.#extension = extension;
+  }
+  told(from: number, data: unknown): void {
+    this.#extension?.told(from, data);
+  }
+  nodeLeft(id: number): void {
+    this.#extension?.nodeLeft(id);
+  }
+
   beginHandshake(fd: number): void {
     this.#pending.add(fd);
   }
@@ -97,7 +111,7 @@ export class Node implements LocalNode {
   opened(ws: Socket): void {
     this.#sockets.set(ws.data.fd, ws);
     this.counters.connectionsTotal++;
-    if (this.#broadcasting) ws.subscribe(ALL_TOPIC);
+    if (this.#broadcasting && !ws.data.pusher) ws.subscribe(ALL_TOPIC); // broadcast() is raw data: not for Pusher clients
   }
   closed(fd: number): void {
     this.#sockets.delete(fd);
@@ -163,14 +177,15 @@ export class Node implements LocalNode {
   broadcast(data: Payload, except: readonly number[]): number {
     if (!this.#broadcasting) {
       this.#broadcasting = true;
-      for (const ws of this.#sockets.values()) ws.subscribe(ALL_TOPIC);
+      for (const ws of this.#sockets.values()) if (!ws.data.pusher) ws.subscribe(ALL_TOPIC);
     }
+    // Only subscribers of ALL_TOPIC can be skipped or reached (Pusher sockets are neither).
     const skipped: Socket[] = [];
     for (const fd of except) {
       const ws = this.#sockets.get(fd);
-      if (ws) skipped.push(ws);
+      if (ws && !ws.data.pusher) skipped.push(ws);
     }
-    const reached = this.#sockets.size - skipped.length;
+    const reached = this.bun.subscriberCount(ALL_TOPIC) - skipped.length;
     this.counters.messagesOut += reached;
     this.counters.bytesOut += reached * size(data);
     if (skipped.length === 0) {
@@ -246,6 +261,8 @@ export class Node implements LocalNode {
         return this.broadcast(query.data, query.except);
       case 'publish':
         return this.publish(query.topic, query.data);
+      case 'app':
+        return this.#extension ? this.#extension.answer(query.q) : null;
     }
   }
 

@@ -8,6 +8,7 @@ import { OdyError } from '../errors';
 import type { Readiness } from '../http/health';
 import { createPipeline, type Pipeline } from '../http/pipeline';
 import { describeError, logger } from '../log/logger';
+import { PusherServer } from '../pusher/server';
 import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
 import { Handshake } from './handshake';
@@ -51,6 +52,9 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   // What /ready reports: a stop under way, and whether the adapter reaches the other nodes.
   const readiness: Readiness = { draining: () => stopping !== undefined, adapter: () => node.adapter.status() };
   const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, readiness, pipeline: createPipeline(config, server, node, { readiness }), stop: () => stop() };
+  // Pusher apps: /app/{key} sockets and /apps/{id}/… requests go to the protocol layer instead of the callbacks.
+  const pusher = config.apps.length > 0 ? new PusherServer(config, node) : null;
+  server.pusher = pusher;
 
   function report(event: EventName, where: string, error: unknown): void {
     node.counters.callbackErrors++;
@@ -89,7 +93,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     const peer = bun.requestIP(req)?.address ?? '';
-    const response = pipeline.handshake(req, peer, fd, shake, () => accept(req, bun, fd, shake, peer), () => disconnected(fd));
+    const next = pusher?.owns(req, true) ? () => pusherUpgrade(req, bun, fd, shake, peer) : () => accept(req, bun, fd, shake, peer);
+    const response = pipeline.handshake(req, peer, fd, shake, next, () => disconnected(fd));
     if (response instanceof Promise) return response.then(counted);
     return counted(response);
   }
@@ -98,6 +103,12 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   function counted(response: Response | undefined): Response | undefined {
     if (response) node.rejected(response.status);
     return response;
+  }
+
+  /** A Pusher socket: upgraded by the protocol layer instead of onHandshake (after the same guards). */
+  function pusherUpgrade(req: Request, bun: Server<Conn>, fd: number, shake: Handshake | undefined, peer: string): Response | undefined {
+    if (stopping) return new Response('Server is shutting down\n', { status: 503, headers: { 'retry-after': '5' } });
+    return pusher!.accept(req, bun, fd, shake?.data, peer);
   }
 
   /**
@@ -180,7 +191,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       tls,
       fetch(req, bunServer) {
         if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
-        return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', request);
+        return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.owns(req, false) ? pusher.http : request);
       },
       error(error) {
         logger.error(`HTTP handler failed: ${describeError(error)}`);
@@ -199,6 +210,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           node.opened(ws);
           const req = d.request!;
           d.request = undefined; // do not keep the request alive for the socket's lifetime
+          if (d.pusher) return pusher!.opened(ws);
           const hook = running.hooks.open;
           if (!hook) return;
           try {
@@ -210,6 +222,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
         message(ws: Socket, message: string | Buffer) {
           node.received(message);
           if (!running.pipeline.message(ws)) return;
+          if (ws.data.pusher) return pusher!.message(ws, message);
           const hook = running.hooks.message;
           if (!hook) return;
           const fd = ws.data.fd;
@@ -224,6 +237,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           const fd = ws.data.fd;
           node.closed(fd);
           running.pipeline.closed(fd);
+          if (ws.data.pusher) return pusher!.closed(ws);
           const hook = running.hooks.close;
           if (!hook) return;
           try {
@@ -246,10 +260,12 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   function stop(): Promise<void> {
     stopping ??= (async () => {
       void bun.stop(false); // stop accepting; open sockets and in-flight requests carry on
+      pusher?.closeAll();
       for (const fd of [...node.fds()]) node.socket(fd)?.close(1001, 'server shutting down');
       const deadline = Date.now() + config.additional.shutdownTimeout * 1000;
       while ((node.connectionCount() > 0 || bun.pendingRequests > 0) && Date.now() < deadline) await Bun.sleep(10);
       await bun.stop(true);
+      await pusher?.stop();
       await node.adapter.stop();
     })();
     return stopping;

@@ -4,6 +4,8 @@ import type { AdapterStatus, Payload } from '../adapters/types';
 import { checkPayload, revive } from '../adapters/wire';
 import type { ResolvedConfig } from '../config/schema';
 import { FdsTable } from '../connections/fds-table';
+import { Channels, type TriggerOptions } from '../pusher/server-api';
+import type { PusherServer } from '../pusher/server';
 import type { Node, Stats } from './node';
 import type { ClientInfo } from './types';
 
@@ -17,6 +19,8 @@ export class WsServer {
   readonly table = new FdsTable();
   /** The same questions asked of every node of the cluster (other workers, other machines), awaited. */
   readonly cluster: Cluster;
+  /** The Pusher channels layer, when `apps` are configured (set by the serve loop). */
+  pusher: PusherServer | null = null;
   readonly #node: Node;
 
   constructor(
@@ -69,6 +73,17 @@ export class WsServer {
     checkPayload(data);
     this.#node.adapter.publish(topic, data);
     return this.#node.publish(topic, data);
+  }
+
+  /** Pusher channels (config `apps`): trigger events and inspect channels and presence members, cluster-wide. */
+  get channels(): Channels {
+    if (!this.pusher) throw new TypeError('no Pusher apps are configured (config `apps`)');
+    return new Channels(this.pusher);
+  }
+
+  /** Sends a Pusher event to a channel's subscribers on every node; `except` is a socket_id. See `channels`. */
+  trigger(channel: string | string[], event: string, data: unknown, options: TriggerOptions = {}): void {
+    this.channels.trigger(channel, event, data, options);
   }
 
   // -- questions about this node (synchronous); server.cluster asks every node --

@@ -1,0 +1,116 @@
+// This node's channels: who is subscribed to what, presence users, signed-in users, and cache channels' last events.
+// Only local sockets are here; the rest of the cluster is asked (see server.ts), never copied.
+import type { Socket } from '../server/node';
+
+export interface Member {
+  id: string;
+  info: unknown;
+}
+
+/** Keys: app id and channel (or user id) joined by NUL, which no id or channel name contains. */
+export const keyOf = (app: string, name: string) => `${app}\u0000${name}`;
+
+/** Bun topic of a channel: NUL-prefixed, so no user topic (checkTopic refuses NUL) can collide with it. */
+export const topicOf = (key: string) => `\u0000pusher\u0000${key}`;
+
+/** Cache channels keep their last event this long (Pusher: up to 30 minutes). */
+export const CACHE_TTL_MS = 30 * 60 * 1000;
+
+export class Registry {
+  readonly #subscribers = new Map<string, Set<Socket>>();
+  readonly #users = new Map<string, Map<string, { info: unknown; sockets: Set<Socket> }>>();
+  readonly #signedIn = new Map<string, Set<Socket>>();
+  readonly #cache = new Map<string, { payload: string; at: number }>();
+
+  /** Adds a subscriber; true when it is the channel's first on this node. */
+  subscribe(key: string, ws: Socket): boolean {
+    let set = this.#subscribers.get(key);
+    if (!set) this.#subscribers.set(key, (set = new Set()));
+    set.add(ws);
+    return set.size === 1;
+  }
+
+  /** Removes a subscriber; true when the channel has none left on this node. */
+  unsubscribe(key: string, ws: Socket): boolean {
+    const set = this.#subscribers.get(key);
+    if (!set?.delete(ws)) return false;
+    if (set.size > 0) return false;
+    this.#subscribers.delete(key);
+    return true;
+  }
+
+  subscribers(key: string): ReadonlySet<Socket> {
+    return this.#subscribers.get(key) ?? new Set();
+  }
+
+  /** Adds a presence socket; true when it is that user's first socket in the channel on this node. */
+  join(key: string, member: Member, ws: Socket): boolean {
+    let users = this.#users.get(key);
+    if (!users) this.#users.set(key, (users = new Map()));
+    const user = users.get(member.id);
+    if (user) {
+      user.sockets.add(ws);
+      user.info = member.info; // the latest authorization wins, as with Pusher
+      return false;
+    }
+    users.set(member.id, { info: member.info, sockets: new Set([ws]) });
+    return true;
+  }
+
+  /** Removes a presence socket; true when the user has no socket left in the channel on this node. */
+  leave(key: string, userId: string, ws: Socket): boolean {
+    const users = this.#users.get(key);
+    const user = users?.get(userId);
+    if (!user?.sockets.delete(ws) || user.sockets.size > 0) return false;
+    users!.delete(userId);
+    if (users!.size === 0) this.#users.delete(key);
+    return true;
+  }
+
+  /** Presence users of a channel on this node. */
+  members(key: string): Member[] {
+    return [...(this.#users.get(key) ?? [])].map(([id, user]) => ({ id, info: user.info }));
+  }
+
+  userSockets(key: string, userId: string): ReadonlySet<Socket> {
+    return this.#users.get(key)?.get(userId)?.sockets ?? new Set();
+  }
+
+  /** Channels of one app with subscribers here: name, local subscriber count, local presence user ids. */
+  channels(app: string, prefix = ''): { name: string; subscriptions: number; users: string[] }[] {
+    const start = keyOf(app, prefix);
+    const out = [];
+    for (const [key, set] of this.#subscribers) {
+      if (!key.startsWith(start)) continue;
+      out.push({ name: key.slice(app.length + 1), subscriptions: set.size, users: [...(this.#users.get(key)?.keys() ?? [])] });
+    }
+    return out;
+  }
+
+  signIn(key: string, ws: Socket): void {
+    let set = this.#signedIn.get(key);
+    if (!set) this.#signedIn.set(key, (set = new Set()));
+    set.add(ws);
+  }
+
+  signOut(key: string, ws: Socket): void {
+    const set = this.#signedIn.get(key);
+    if (set?.delete(ws) && set.size === 0) this.#signedIn.delete(key);
+  }
+
+  signedIn(key: string): Socket[] {
+    return [...(this.#signedIn.get(key) ?? [])];
+  }
+
+  remember(key: string, payload: string): void {
+    this.#cache.set(key, { payload, at: Date.now() });
+  }
+
+  /** The last event of a cache channel, if younger than CACHE_TTL_MS. */
+  cached(key: string): string | undefined {
+    const hit = this.#cache.get(key);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.payload;
+    this.#cache.delete(key);
+    return undefined;
+  }
+}

@@ -1,0 +1,320 @@
+// The Pusher layer of one node: between the connection guards and the user's callbacks, it serves /app/{key}
+// sockets and /apps/{id}/… requests. Local state lives in the Registry; the cluster is reached through the adapter's
+// app messages (tell) and app queries (ask), answered here by the NodeExtension.
+import type { Server } from 'bun';
+import type { NodeExtension } from '../adapters/types';
+import type { ResolvedApp, ResolvedConfig } from '../config/schema';
+import { pathOf } from '../http/path';
+import { RateLimiter } from '../http/rate-limit';
+import { describeError, logger } from '../log/logger';
+import type { Conn, Node, Socket } from '../server/node';
+import { channelType, userChannel } from './channel-names';
+import { CLOSE, errorFrame, frame } from './frames';
+import { handleApi } from './http-api';
+import { handleFrame } from './protocol';
+import { keyOf, type Member, Registry, topicOf } from './registry';
+import { socketId } from './socket-id';
+import { type TransitionQuery, Transitions } from './transitions';
+import { Webhooks } from './webhooks';
+
+/** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
+export interface PusherConn {
+  /** null: the key named no app; the socket is told 4001 and closed as soon as it opens. */
+  app: ResolvedApp | null;
+  socketId: string;
+  /** Subscribed channels, with the presence user each was joined as. */
+  channels: Map<string, { userId?: string }>;
+  /** Set by pusher:signin. */
+  userId?: string;
+  lastSeen: number;
+  /** When the server's pusher:ping went out unanswered (0: none pending). */
+  pingedAt: number;
+  closed: boolean;
+}
+
+/** Messages between the Pusher layers of different nodes (Adapter.tell). */
+type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string };
+/** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
+type Asked = TransitionQuery | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string };
+
+export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
+
+export class PusherServer implements NodeExtension {
+  readonly registry = new Registry();
+  readonly transitions: Transitions;
+  readonly webhooks: Webhooks;
+  readonly #apps: ResolvedApp[];
+  readonly #sockets = new Set<Socket>();
+  readonly #clientEvents = new Map<string, RateLimiter<number>>();
+  readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #maxBodySize: number;
+  readonly log = logger.withTag('pusher');
+
+  constructor(
+    config: ResolvedConfig,
+    readonly node: Node,
+  ) {
+    this.#apps = config.apps;
+    this.#maxBodySize = config.api.maxBodySize;
+    for (const app of this.#apps) this.#clientEvents.set(app.id, new RateLimiter(app.clientEventsPerSecond, 1));
+    this.webhooks = new Webhooks(this);
+    this.transitions = new Transitions({
+      ask: (query, each) => node.adapter.ask({ kind: 'app', q: query }, undefined, each),
+      self: () => node.adapter.status().node,
+      changed: (key, up, held) => this.#changed(key, up, held),
+      held: (key) => this.webhooks.holds(key),
+    });
+    node.extend(this);
+    const every = Math.min(5000, Math.max(250, (Math.min(...this.#apps.map((a) => a.activityTimeout)) * 1000) / 2));
+    this.#sweep = setInterval(() => this.#checkLiveness(), every);
+    this.#sweep.unref?.();
+  }
+
+  app(id: string): ResolvedApp | undefined {
+    return this.#apps.find((a) => a.id === id);
+  }
+
+  get apps(): readonly ResolvedApp[] {
+    return this.#apps;
+  }
+
+  /** Is this request ours: a WebSocket to /app/{key}, or the HTTP API under /apps/? */
+  owns(request: Request, upgrade: boolean): boolean {
+    const path = pathOf(request.url);
+    return upgrade ? /^\/app\/[^/]+\/?$/.test(path) : path.startsWith('/apps/');
+  }
+
+  /** A request to the HTTP API (after the guards and the user's routes). */
+  http = (request: Request): Promise<Response> => handleApi(this, request, this.#maxBodySize);
+
+  /** The upgrade of a Pusher socket (after the guards; instead of onHandshake). An unknown key still upgrades, to be told 4001. */
+  accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
+    const key = decodeURIComponent(pathOf(request.url).split('/')[2] ?? '');
+    const pusher: PusherConn = { app: this.#apps.find((a) => a.key === key) ?? null, socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
+    const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
+    try {
+      if (bun.upgrade(request, { data })) return undefined;
+    } catch (error) {
+      this.log.debug(`upgrade of fd ${fd} failed: ${describeError(error)}`);
+    }
+    return new Response('Bad WebSocket handshake\n', { status: 400 });
+  }
+
+  opened(ws: Socket): void {
+    const conn = pusherOf(ws);
+    if (!conn.app) {
+      ws.send(errorFrame(CLOSE.appNotFound, 'App key does not exist'));
+      return ws.close(CLOSE.appNotFound, 'App key does not exist');
+    }
+    const protocol = new URL(ws.data.url).searchParams.get('protocol');
+    if (protocol !== null && !['5', '6', '7'].includes(protocol)) {
+      ws.send(errorFrame(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`));
+      return ws.close(CLOSE.unsupportedProtocol, 'Unsupported protocol version');
+    }
+    this.#sockets.add(ws);
+    ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: conn.app.activityTimeout })));
+  }
+
+  message(ws: Socket, message: string | Buffer): void {
+    const conn = pusherOf(ws);
+    conn.lastSeen = Date.now();
+    conn.pingedAt = 0;
+    if (!conn.app || conn.closed) return;
+    if (typeof message !== 'string') return void ws.send(errorFrame(null, 'Binary frames are not part of the protocol: send JSON text'));
+    try {
+      handleFrame(this, ws, conn.app, message);
+    } catch (error) {
+      this.log.error(`handling a message on fd ${ws.data.fd} failed: ${describeError(error)}`);
+    }
+  }
+
+  closed(ws: Socket): void {
+    const conn = pusherOf(ws);
+    conn.closed = true;
+    this.#sockets.delete(ws);
+    if (!conn.app) return;
+    this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
+    for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
+    if (conn.userId !== undefined) this.registry.signOut(keyOf(conn.app.id, conn.userId), ws);
+  }
+
+  /** Graceful stop: 4200 tells pusher-js to reconnect at once (to another node, or this one restarted). */
+  closeAll(): void {
+    clearInterval(this.#sweep);
+    for (const ws of this.#sockets) ws.close(CLOSE.reconnect, 'Server shutting down, reconnect');
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#sweep);
+    await this.webhooks.flush();
+  }
+
+  /** A socket joins a channel (its authorization already checked): registry, Bun topic, cluster transitions. */
+  join(ws: Socket, app: ResolvedApp, channel: string, member?: Member): void {
+    const conn = pusherOf(ws);
+    const key = keyOf(app.id, channel);
+    conn.channels.set(channel, { userId: member?.id });
+    if (this.registry.subscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.add(`c\u0000${key}`);
+    if (member && this.registry.join(key, member, ws)) this.transitions.add(`m\u0000${key}\u0000${member.id}`);
+    ws.subscribe(topicOf(key));
+    if (app.subscriptionCount && !member) this.#countLater(app, channel);
+  }
+
+  readonly #counting = new Set<string>();
+
+  /** pusher_internal:subscription_count after a change, the cluster-wide count asked once per burst of changes. */
+  #countLater(app: ResolvedApp, channel: string): void {
+    const key = keyOf(app.id, channel);
+    if (this.#counting.has(key)) return;
+    this.#counting.add(key);
+    setTimeout(async () => {
+      this.#counting.delete(key);
+      const count = (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0;
+      if (count > 0) this.publish(app, channel, frame('pusher_internal:subscription_count', JSON.stringify({ subscription_count: count }), channel));
+    }, 100).unref?.();
+  }
+
+  leave(ws: Socket, app: ResolvedApp, channel: string): boolean {
+    const conn = pusherOf(ws);
+    const sub = conn.channels.get(channel);
+    if (!sub) return false;
+    conn.channels.delete(channel);
+    const key = keyOf(app.id, channel);
+    if (!conn.closed) ws.unsubscribe(topicOf(key));
+    if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
+    if (this.registry.unsubscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
+    if (app.subscriptionCount && sub.userId === undefined) this.#countLater(app, channel);
+    return true;
+  }
+
+  /** Sends to a channel's subscribers on every node but the `except` fds; remembered for cache channels. */
+  publish(app: ResolvedApp, channel: string, payload: string, except: number[] = []): void {
+    const key = keyOf(app.id, channel);
+    const cache = channelType(channel).cache;
+    this.#deliver(key, payload, except, cache);
+    this.node.adapter.tell({ p: 'pub', key, d: payload, x: except, cache } satisfies Told);
+  }
+
+  #deliver(key: string, payload: string, except: number[], cache: boolean): void {
+    if (cache) this.registry.remember(key, payload);
+    const topic = topicOf(key);
+    const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
+    if (skipped.length === 0) return void this.node.bun.publish(topic, payload);
+    if (skipped.length === 1) return void skipped[0]!.publish(topic, payload); // a socket's own publish skips itself
+    // Several to skip: out of the topic for one synchronous publish, nothing can interleave.
+    const out = skipped.filter((ws) => ws.isSubscribed(topic));
+    for (const ws of out) ws.unsubscribe(topic);
+    this.node.bun.publish(topic, payload);
+    for (const ws of out) ws.subscribe(topic);
+  }
+
+  /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
+  async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
+    const key = keyOf(app.id, channel);
+    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked })) as (Member[] | null)[];
+    const out = new Map<string, unknown>();
+    for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
+    return out;
+  }
+
+  /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
+  async channels(app: ResolvedApp, prefix = ''): Promise<Map<string, { subscriptions: number; users: Set<string> }>> {
+    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'channels', app: app.id, prefix } satisfies Asked })) as (ReturnType<Registry['channels']> | null)[];
+    const out = new Map<string, { subscriptions: number; users: Set<string> }>();
+    for (const list of [this.registry.channels(app.id, prefix), ...answers]) {
+      for (const c of list ?? []) {
+        const entry = out.get(c.name) ?? { subscriptions: 0, users: new Set<string>() };
+        entry.subscriptions += c.subscriptions;
+        for (const u of c.users) entry.users.add(u);
+        out.set(c.name, entry);
+      }
+    }
+    return out;
+  }
+
+  /** Closes a signed-in user's sockets on every node (the API's terminate_connections). */
+  terminate(app: ResolvedApp, userId: string): void {
+    const key = keyOf(app.id, userId);
+    this.#terminate(key);
+    this.node.adapter.tell({ p: 'term', key } satisfies Told);
+  }
+
+  #terminate(key: string): void {
+    for (const ws of this.registry.signedIn(key)) {
+      ws.send(errorFrame(CLOSE.unauthorized, 'Connection terminated by the server'));
+      ws.close(CLOSE.unauthorized, 'Connection terminated');
+    }
+  }
+
+  clientEventAllowed(app: ResolvedApp, fd: number): boolean {
+    return this.#clientEvents.get(app.id)!.take(fd);
+  }
+
+  /** A cluster-wide transition this node announces: member events to the channel, webhooks. */
+  #changed(tkey: string, up: boolean, held: boolean): void {
+    const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
+    const app = this.app(appId);
+    if (!app) return;
+    if (kind === 'm') {
+      const key = keyOf(appId, channel);
+      const info = this.registry.members(key).find((m) => m.id === userId)?.info;
+      if (up) {
+        const except = [...this.registry.userSockets(key, userId!)].map((ws) => ws.data.fd);
+        this.publish(app, channel, frame('pusher_internal:member_added', JSON.stringify({ user_id: userId, user_info: info }), channel), except);
+      } else {
+        this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel));
+      }
+      this.webhooks.transition(app, tkey, up, held, { name: up ? 'member_added' : 'member_removed', channel, user_id: userId });
+    } else {
+      this.webhooks.transition(app, tkey, up, held, { name: up ? 'channel_occupied' : 'channel_vacated', channel });
+    }
+  }
+
+  /** Does any node hold `tkey` now (a transitions key)? For held-back departures, checked when they fall due. */
+  async present(tkey: string): Promise<boolean> {
+    if (this.transitions.count(tkey) > 0) return true;
+    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'tr', key: tkey, from: -1, intent: 'join' } satisfies Asked })) as ({ phase: string | null } | null)[];
+    return answers.some((a) => a?.phase === 'steady' || a?.phase === 'joining');
+  }
+
+  /** Server pings after activityTimeout of silence; a client silent as long again is closed with 4201. */
+  #checkLiveness(): void {
+    const now = Date.now();
+    for (const ws of this.#sockets) {
+      const conn = pusherOf(ws);
+      const timeout = conn.app!.activityTimeout * 1000;
+      if (conn.pingedAt === 0 && now - conn.lastSeen >= timeout) {
+        conn.pingedAt = now;
+        ws.send(frame('pusher:ping', {}));
+      } else if (conn.pingedAt !== 0 && now - conn.pingedAt >= timeout) {
+        ws.send(errorFrame(CLOSE.pongTimeout, 'Pong reply not received in time'));
+        ws.close(CLOSE.pongTimeout, 'Pong reply not received in time');
+      }
+    }
+  }
+
+  // -- NodeExtension: what other nodes' Pusher layers send and ask --
+  told(_from: number, data: unknown): void {
+    const told = data as Told;
+    if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
+    else if (told.p === 'term') this.#terminate(told.key);
+  }
+
+  answer(query: unknown): unknown {
+    const asked = query as Asked;
+    switch (asked.p) {
+      case 'tr':
+        return asked.from === -1 ? { phase: this.transitions.count(asked.key) > 0 ? 'steady' : null, held: false } : this.transitions.answer(asked);
+      case 'members':
+        return this.registry.members(asked.key);
+      case 'channels':
+        return this.registry.channels(asked.app, asked.prefix);
+    }
+  }
+
+  nodeLeft(_id: number): void {}
+
+  userChannel(userId: string): string {
+    return userChannel(userId);
+  }
+}

@@ -1,0 +1,130 @@
+// Cluster-wide first-arrival / last-departure of a key (a channel's occupancy, a user's presence), decided exactly
+// once across nodes without a copy of anyone's state: each node counts only its own holders and asks the others.
+//
+// Protocol (per key). A node whose local count goes 0 -> 1 runs a *join round*: it marks itself `joining` and, in
+// the same turn, asks every other node for its phase of the key. 1 -> 0 runs a *leave round* (`leaving`). Answers:
+// `steady` (holds it, no round running), `joining`, `leaving`, or null. A node asked while its own round runs notes
+// the asker (and its intent) as a concurrent participant.
+//   join round:  announce iff nobody answered steady/leaving, and I am the highest node id among the joiners I know
+//                (those that answered `joining` and those that asked me during my round).
+//   leave round: announce iff nobody answered steady/joining, no joiner asked me during my round, and I am the
+//                highest id among the leavers I know.
+// A round ends early, without announcing, at the first answer that decides it (steady, or the opposite phase).
+// Why it holds for two racing nodes A, B: each marks itself before asking, so at least one sees the other; and an
+// answer from B to A travels behind any ask B sent earlier (per-sender order on every adapter), so if A sees B, B
+// sees A or finds A already settled. The participant sets are then the same on both, and one id is highest.
+// Limits: never announced twice, but with three or more nodes racing on one key within one round trip an
+// announcement can be missed; a node that dies takes its holders with it silently (no departure is announced).
+
+export type Phase = 'steady' | 'joining' | 'leaving';
+export interface TransitionQuery {
+  p: 'tr';
+  key: string;
+  from: number;
+  intent: 'join' | 'leave';
+}
+export interface TransitionAnswer {
+  phase: Phase | null;
+  /** A departure of this key is announced but its webhook is still held back (it may be cancelled). */
+  held: boolean;
+}
+
+interface Entry {
+  count: number;
+  /** What the last finished round settled: true = this node holds the key as far as the cluster knows. */
+  settled: boolean;
+  round: 'join' | 'leave' | null;
+  /** Other nodes that asked during the current round, with their intent. */
+  concurrent: Map<number, 'join' | 'leave'>;
+}
+
+export interface TransitionHooks {
+  /** Asks every other node; `each` sees answers as they come. */
+  ask(query: TransitionQuery, each: (answer: unknown, node: number) => void): Promise<unknown>;
+  self(): number;
+  /** This node announces the cluster-wide change; `held`: an arrival while some node holds back this key's departure webhook. */
+  changed(key: string, up: boolean, held: boolean): void;
+  /** Is a departure of `key` held back here (webhooks)? */
+  held(key: string): boolean;
+}
+
+export class Transitions {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(private readonly hooks: TransitionHooks) {}
+
+  add(key: string): void {
+    let entry = this.#entries.get(key);
+    if (!entry) this.#entries.set(key, (entry = { count: 0, settled: false, round: null, concurrent: new Map() }));
+    entry.count++;
+    this.#run(key, entry);
+  }
+
+  remove(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry || entry.count === 0) return;
+    entry.count--;
+    this.#run(key, entry);
+  }
+
+  /** Holders of `key` on this node. */
+  count(key: string): number {
+    return this.#entries.get(key)?.count ?? 0;
+  }
+
+  answer(query: TransitionQuery): TransitionAnswer {
+    const entry = this.#entries.get(query.key);
+    const held = this.hooks.held(query.key);
+    if (!entry) return { phase: null, held };
+    if (entry.round) {
+      entry.concurrent.set(query.from, query.intent);
+      return { phase: entry.round === 'join' ? 'joining' : 'leaving', held };
+    }
+    return { phase: entry.settled ? 'steady' : null, held };
+  }
+
+  /** One round at a time per key; rounds repeat until what is settled matches the local count. */
+  #run(key: string, entry: Entry): void {
+    if (entry.round || entry.settled === entry.count > 0) {
+      if (!entry.round && entry.count === 0) this.#entries.delete(key);
+      return;
+    }
+    const joining = entry.count > 0;
+    entry.round = joining ? 'join' : 'leave';
+    entry.concurrent = new Map();
+    void this.#round(key, entry, joining).then(({ announce, held }) => {
+      entry.round = null;
+      entry.settled = joining;
+      if (announce) this.hooks.changed(key, joining, held || this.hooks.held(key));
+      this.#run(key, entry);
+    });
+  }
+
+  #round(key: string, entry: Entry, joining: boolean): Promise<{ announce: boolean; held: boolean }> {
+    const self = this.hooks.self();
+    const peers = new Set<number>();
+    let held = false;
+    const { promise, resolve: settle } = Promise.withResolvers<{ announce: boolean; held: boolean }>();
+    const resolve = (announce: boolean) => settle({ announce, held });
+    const blocking: (Phase | null)[] = joining ? ['steady', 'leaving'] : ['steady', 'joining'];
+    const same: Phase = joining ? 'joining' : 'leaving';
+    const intent = joining ? 'join' : 'leave';
+    this.hooks
+      .ask({ p: 'tr', key, from: self, intent }, (raw, node) => {
+        const answer = raw as TransitionAnswer | null;
+        if (answer?.held) held = true;
+        if (answer && blocking.includes(answer.phase)) resolve(false); // decided: someone else holds it
+        else if (answer?.phase === same) peers.add(node);
+      })
+      .then(() => {
+        for (const [node, theirs] of entry.concurrent) {
+          if (theirs === intent) peers.add(node);
+          else if (!joining) return resolve(false); // a joiner saw us leaving and counts us as present
+        }
+        let highest = self;
+        for (const node of peers) highest = Math.max(highest, node);
+        resolve(highest === self);
+      });
+    return promise;
+  }
+}

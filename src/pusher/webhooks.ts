@@ -1,0 +1,138 @@
+// Webhooks: events batched per URL, signed like Pusher's (X-Pusher-Key, X-Pusher-Signature = HMAC-SHA256 of the body),
+// retried with exponential backoff for a bounded time. Departures (channel_vacated, member_removed) are held back
+// and dropped if the key is held again anywhere in the cluster by the time they fall due; the arrival that
+// cancels them is not sent either. Nothing here blocks the event loop or throws into a socket's path.
+import type { ResolvedApp, WebhookEvent } from '../config/schema';
+import { describeError } from '../log/logger';
+import type { PusherServer } from './server';
+import { hmac } from './signatures';
+
+export type WebhookPayload = { name: WebhookEvent; channel: string; [field: string]: unknown };
+
+/** How long a departure waits for the member (or channel) to come back. */
+export const DEPARTURE_DELAY_MS = 3000;
+/** Events are collected this long (or up to BATCH_MAX) into one request. */
+const BATCH_MS = 50;
+const BATCH_MAX = 100;
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
+/** A batch still failing after this long is dropped (logged, counted). */
+export const GIVE_UP_MS = 5 * 60 * 1000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+interface Target {
+  app: ResolvedApp;
+  hook: ResolvedApp['webhooks'][number];
+  events: WebhookPayload[];
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class Webhooks {
+  /** Counters, for operators: batches delivered, attempts that failed, batches given up on. */
+  readonly stats = { sent: 0, failedAttempts: 0, dropped: 0 };
+  readonly #targets = new Map<string, Target>();
+  readonly #held = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #stopped = false;
+
+  constructor(private readonly layer: PusherServer) {}
+
+  wants(app: ResolvedApp, ...names: WebhookEvent[]): boolean {
+    return app.webhooks.some((hook) => names.some((name) => hook.events.includes(name)));
+  }
+
+  /** A departure of this transitions key is held back here. */
+  holds(key: string): boolean {
+    return this.#held.has(key);
+  }
+
+  /** A cluster-wide arrival or departure this node announced. */
+  transition(app: ResolvedApp, key: string, up: boolean, heldElsewhere: boolean, event: WebhookPayload): void {
+    if (!this.wants(app, event.name)) return;
+    if (up) {
+      const held = this.#held.get(key);
+      if (held) {
+        clearTimeout(held); // came back in time: neither the departure nor this arrival is news
+        this.#held.delete(key);
+        return;
+      }
+      if (!heldElsewhere) this.send(app, event); // else the holder sees us when its departure falls due, and drops it
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#held.delete(key);
+      void this.layer.present(key).then((back) => back || this.send(app, event), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`));
+    }, DEPARTURE_DELAY_MS);
+    timer.unref?.();
+    this.#held.set(key, timer);
+  }
+
+  send(app: ResolvedApp, event: WebhookPayload): void {
+    if (this.#stopped) return;
+    for (const [i, hook] of app.webhooks.entries()) {
+      if (!hook.events.includes(event.name)) continue;
+      const id = `${app.id}\u0000${i}`;
+      let target = this.#targets.get(id);
+      if (!target) this.#targets.set(id, (target = { app, hook, events: [], timer: undefined }));
+      target.events.push(event);
+      if (target.events.length >= BATCH_MAX) this.#flushTarget(target);
+      else target.timer ??= setTimeout(() => this.#flushTarget(target), BATCH_MS);
+    }
+  }
+
+  /** Sends what is batched and waits (bounded by the retry budget of in-flight batches) — for a graceful stop. */
+  async flush(): Promise<void> {
+    for (const target of this.#targets.values()) this.#flushTarget(target);
+    this.#stopped = true;
+    for (const timer of this.#held.values()) clearTimeout(timer);
+    await Promise.race([Promise.all(this.#inFlight), Bun.sleep(2000)]);
+  }
+
+  #flushTarget(target: Target): void {
+    clearTimeout(target.timer);
+    target.timer = undefined;
+    if (target.events.length === 0) return;
+    const body = JSON.stringify({ time_ms: Date.now(), events: target.events });
+    target.events = [];
+    const delivery = this.#deliver(target, body).finally(() => this.#inFlight.delete(delivery));
+    this.#inFlight.add(delivery);
+  }
+
+  async #deliver(target: Target, body: string): Promise<void> {
+    const headers = { ...target.hook.headers, 'Content-Type': 'application/json', 'X-Pusher-Key': target.app.key, 'X-Pusher-Signature': hmac(target.app.secret, body) };
+    const started = Date.now();
+    let wait = FIRST_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      let why: string;
+      try {
+        const response = await fetch(target.hook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        await response.arrayBuffer().catch(() => {});
+        if (response.ok) {
+          this.stats.sent++;
+          return;
+        }
+        why = `HTTP ${response.status}`;
+      } catch (error) {
+        why = describeError(error);
+      }
+      this.stats.failedAttempts++;
+      if (this.#stopped || Date.now() - started + wait > GIVE_UP_MS) {
+        this.stats.dropped++;
+        return void this.layer.log.error(`webhook to ${redact(target.hook.url)} failed ${attempt} time(s) (${why}); giving up on this batch`);
+      }
+      this.layer.log.warn(`webhook to ${redact(target.hook.url)} failed (${why}); retrying in ${wait} ms`);
+      await Bun.sleep(wait);
+      wait = Math.min(wait * 2, MAX_RETRY_MS);
+    }
+  }
+}
+
+/** The URL without query or credentials, for log lines (a receiver may carry a token there). */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
