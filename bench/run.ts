@@ -10,6 +10,7 @@ import { addScaling, type Cell, fmt, generatorLines, ratio, type Results, summar
 import { type Redis, startRedis } from './lib/redis';
 import { metricsOf, SCENARIOS, type Scenario } from './lib/scenarios';
 import { type Context, type Kind, KINDS, type Running, startServer } from './lib/servers';
+import { writeReadmeTable } from './lib/readme-table';
 import { chart } from './lib/svg';
 
 const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers,fanout-redis] [--rounds N]
@@ -199,7 +200,8 @@ async function main() {
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ machine: m, settings, targets: vs, ratios, scenarios }, null, 2) + '\n');
     const sub = `medians of ${opt.rounds} round(s)${opt.quick ? ' (quick run)' : ''}; same generator (wsgen) for every server`;
     writeFileSync(join(dir, 'results.svg'), chart(vs, machineLine(m), sub));
-    log('wrote docs/bench/results.json and docs/bench/results.svg');
+    writeReadmeTable(join(ROOT, 'README.md'), vs, machineLine(m));
+    log('wrote docs/bench/results.json, docs/bench/results.svg and the table in README.md');
   }
   rmSync(tmp, { recursive: true, force: true });
 }
