@@ -50,7 +50,12 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   const node = options.node ?? new Node(new MemoryAdapter());
   const server = new WsServer(config, node);
   // What /ready reports: a stop under way, and whether the adapter reaches the other nodes.
-  const readiness: Readiness = { draining: () => stopping !== undefined, adapter: () => node.adapter.status() };
+  const readiness: Readiness = {
+    draining: () => stopping !== undefined,
+    adapter: () => node.adapter.status(),
+    // Workers of one machine hear each other's heartbeats: a worker counts itself and the live others.
+    ...(node.adapter.driver === 'ipc' && { workers: () => ({ up: node.adapter.status().peers + 1, expected: config.additional.workerNum }) }),
+  };
   const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, readiness, pipeline: createPipeline(config, server, node, { readiness }), stop: () => stop() };
   // Pusher apps: /app/{key} sockets and /apps/{id}/… requests go to the protocol layer instead of the callbacks.
   const pusher = config.apps.length > 0 ? new PusherServer(config, node) : null;

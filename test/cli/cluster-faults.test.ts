@@ -40,9 +40,20 @@ test('a SIGSTOPped worker: the primary drops (and counts) what it cannot take in
     for (let i = 0; i < 60_000; i++) a!.send('bcast x');
     const status = async () => JSON.parse((await runOdy(['websocket', 'status', '--json'], dir)).stdout) as { ipcDropped: number; workers: { pid: number; state: string }[] };
     await until(async () => (await status()).ipcDropped > 0, 'drops counted while the worker is stopped', 10_000);
+    // The live worker stops counting the silent one (3.5 s): /ready says so (a probe that reaches the stopped one times out).
+    const ready = async () => {
+      try {
+        const res = await fetch(`${ody.http}/ready`, { signal: AbortSignal.timeout(300) });
+        return `${res.status} ${JSON.stringify(await res.json())}`;
+      } catch {
+        return 'timeout';
+      }
+    };
+    await until(async () => (await ready()) === '503 {"status":"not ready","reasons":["1 of 2 workers up"]}', '/ready reports the missing worker', 10_000);
     await until(() => /worker 1 \(pid \d+\) has not answered for 5 s; killing it/.test(ody.output()), 'the watchdog kills the stuck worker', 15_000);
     expect((await b!.closed).code).toBe(1006);
     await until(() => /worker 1 is back/.test(ody.output()), 'the worker restarted', 10_000);
+    await until(async () => (await ready()) === '200 {"status":"ready"}', '/ready again once both workers are up', 10_000);
     const after = await status();
     expect(after.workers.map((w) => w.state)).toEqual(['running', 'running']);
     expect(after.workers[1]!.pid).not.toBe(stuck.pid);
