@@ -158,13 +158,13 @@ export function targetLines(vs: Verdict[]): string {
   const lines = ['', 'targets (medians)'];
   for (const v of vs) {
     const verdict = v.limit === null ? '' : v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
-    const goal = v.limit === null ? 'no target (reported) ' : `target ${v.op} ${v.limit}x  `;
+    const goal = v.limit === null ? 'no target (reported)' : `target ${v.op} ${v.limit}x  `;
     const ref = v.reference === null ? '' : v.vs === 'self' ? `   (raw Bun 2w/1w: ${fmt(v.reference)}x)` : `   (ody/ws: ${fmt(v.reference)}x)`;
     const peer = v.scenario.startsWith('pusher') ? 'floor' : v.vs;
     const s = SCENARIOS.find((x) => x.id === v.scenario)!;
     const label = (METRIC_LABELS[v.also ?? ''] ?? v.also ?? '').replaceAll('{units}', s.units).replaceAll('{unit}', s.unit);
     const also = v.also ? `   (${label}: ody ${fmt(v.alsoValues?.ody)}, ${peer} ${fmt(v.alsoValues?.[v.vs as Kind])})` : '';
-    lines.push(`  ${pad(v.label, 42)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  ${goal}${pad(verdict, 4)}${ref}${also}`);
+    lines.push(`  ${pad(v.label, 42)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  ${goal}${v.limit === null ? '' : pad(verdict, 4)}${ref}${also}`);
   }
   return lines.join('\n');
 }
@@ -180,7 +180,7 @@ export function generatorLines(results: Results, scenarios: Scenario[], kinds: K
       const ok = m.gen_cpu_per < m.cpu_per;
       const bound = (m.gen_busy ?? 0) > 0.9 && (m.server_busy ?? 0) < 0.9 * s.workers ? '  generator-bound' : '';
       lines.push(
-        `  ${pad(`${s.id} vs ${k}`, 20)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 9)}` +
+        `  ${pad(`${s.id} vs ${k}`, 22)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 17)}` +
           ` busy gen ${lpad(fmt((m.gen_busy ?? 0) * 100), 4)}% server ${lpad(fmt((m.server_busy ?? 0) * 100), 4)}%  ` +
           `${ok ? 'gen cheaper' : 'GEN COSTLIER'}${bound}`,
       );
