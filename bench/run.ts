@@ -13,15 +13,18 @@ import { type Context, type Kind, KINDS, type Running, startServer } from './lib
 import { writeReadmeTable } from './lib/readme-table';
 import { chart } from './lib/svg';
 
-const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers,fanout-redis] [--rounds N]
+const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers,fanout-redis,pusher] [--rounds N]
                        [--servers ody,bun,ws] [--rebuild] [--no-save]
   --quick    1 round, shorter runs (for development)
   --only     scenarios to run; "workers" = echo2w,fanout2w,idle2w (their 1-worker baselines are added);
              fanout-redis: 2 nodes joined by a throwaway redis-server (ody and raw Bun only)
+             pusher = pusher-fanout,pusher-connect: Pusher protocol, ody against a raw Bun Pusher floor
   --rounds   rounds per scenario (default 3, quick 1); servers alternate within each round
   --servers  which servers to compare (default all three)
   --rebuild  build ody from the current src/ into the temp dir (dist/ody is left as it is)
   --no-save  don't write docs/bench/results.json and results.svg`;
+
+const GROUPS: Record<string, string[]> = { workers: ['echo2w', 'fanout2w', 'idle2w'], pusher: ['pusher-fanout', 'pusher-connect'] };
 
 function flags() {
   const a = process.argv.slice(2);
@@ -34,7 +37,7 @@ function flags() {
     process.exit(0);
   }
   const quick = a.includes('--quick');
-  const only = new Set((val('only') ?? '').split(',').filter(Boolean).flatMap((s) => (s === 'workers' ? ['echo2w', 'fanout2w', 'idle2w'] : [s])));
+  const only = new Set((val('only') ?? '').split(',').filter(Boolean).flatMap((s) => GROUPS[s] ?? [s]));
   for (const s of SCENARIOS) if (only.has(s.id) && s.baseline) only.add(s.baseline);
   const unknown = [...only].filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}\n${HELP}`);
@@ -83,7 +86,7 @@ process.on('SIGINT', async () => {
 /** One server, or for a Redis scenario node A then node B, each single-worker on its own port. */
 async function startAll(s: Scenario, kind: Kind, ctx: Context, cores: string | null): Promise<void> {
   if (!s.redis) {
-    current.push(await startServer(kind, ctx, { workers: s.workers }, cores));
+    current.push(await startServer(kind, ctx, { workers: s.workers, pusher: s.pusher }, cores));
     return;
   }
   if (!redis) throw new Error('redis-server is not running');
@@ -159,7 +162,7 @@ async function main() {
     for (let round = 1; round <= opt.rounds; round++) {
       for (const kind of kinds) {
         const cell = (cells[kind] ??= { runs: [], median: {} });
-        const key = `${kind}:${s.workers}${s.redis ? ':redis' : ''}`;
+        const key = `${kind}:${s.workers}${s.redis ? ':redis' : ''}${s.pusher ? ':pusher' : ''}`;
         if (redisError) broken.set(key, redisError);
         if (broken.has(key)) {
           cell.runs.push({ round, errors: 0, firstError: '', failure: broken.get(key) });

@@ -4,12 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static Conn *pub;
-static long nsubs, probed, delivered, completed, inflight, sent;
+Conn *pub;
+long nsubs;
+static long probed, delivered, completed, inflight, sent;
 static int *per_msg;
 
 /* Layout: 'M' seq(8 hex) ':' publish-time(16 hex) ':' filler derived from seq. */
-static void fan_payload(char *p, unsigned seq, uint64_t ts) {
+void fan_payload(char *p, unsigned seq, uint64_t ts) {
   p[0] = 'M';
   put_hex(p + 1, seq, 8);
   p[9] = ':';
@@ -18,14 +19,10 @@ static void fan_payload(char *p, unsigned seq, uint64_t ts) {
   for (int i = 27; i < o.size; i++) p[i] = (char)('A' + (seq + (unsigned)i) % 26);
 }
 
-static void fan_frame(Conn *c, int op, const char *d, size_t len) {
-  if (c == pub) { error_note("publisher received a frame", c->id); return; }
-  if (len >= 1 && d[0] == 'P') {
-    if (!c->flag) { c->flag = 1; probed++; }
-    return;
-  }
+/* A delivered payload must be exactly the one published as its seq, in order, to every subscriber. */
+void fan_check(Conn *c, const char *d, size_t len) {
   char want[4096];
-  if (op != 1 || len != (size_t)o.size || d[0] != 'M') { error_note("bad fan-out payload", c->id); return; }
+  if (len != (size_t)o.size || d[0] != 'M') { error_note("bad fan-out payload", c->id); return; }
   unsigned seq = (unsigned)get_hex(d + 1, 8);
   uint64_t ts = get_hex(d + 10, 16);
   fan_payload(want, seq, ts);
@@ -37,9 +34,26 @@ static void fan_frame(Conn *c, int op, const char *d, size_t len) {
   if (++per_msg[seq] == nsubs) { completed++; inflight--; }
 }
 
+static void fan_frame(Conn *c, int op, const char *d, size_t len) {
+  if (c == pub) { error_note("publisher received a frame", c->id); return; }
+  if (len >= 1 && d[0] == 'P') {
+    if (!c->flag) { c->flag = 1; probed++; }
+    return;
+  }
+  if (op != 1) { error_note("bad fan-out payload", c->id); return; }
+  fan_check(c, d, len);
+}
+
+static void ws_emit(unsigned seq, uint64_t ts) {
+  char p[4096];
+  fan_payload(p, seq, ts);
+  ws_send(pub, 1, p, (size_t)o.size);
+}
+void (*fan_emit)(unsigned seq, uint64_t ts) = ws_emit;
+
 /* Publishes seq [from,to) keeping `window` messages not yet delivered to every subscriber;
    bounded by --duration and by 5 s without progress (a dropped delivery would stall it). */
-static void publish_range(long from, long to, char *p) {
+static void publish_range(long from, long to) {
   uint64_t deadline = g_now + (uint64_t)(o.duration * 1e6), last_progress = g_now;
   long last_delivered = delivered;
   sent = from;
@@ -48,8 +62,7 @@ static void publish_range(long from, long to, char *p) {
        (and may coalesce a batch per subscriber); window/batch batches stay queued at the server. */
     while (inflight + o.batch <= o.window && sent < to) {
       for (int k = 0; k < o.batch && sent < to; k++) {
-        fan_payload(p, (unsigned)sent++, now_us());
-        ws_send(pub, 1, p, (size_t)o.size);
+        fan_emit((unsigned)sent++, now_us());
         inflight++;
       }
     }
@@ -60,11 +73,26 @@ static void publish_range(long from, long to, char *p) {
   }
 }
 
+/* A short unmeasured burst first, so JIT warm-up is not billed to the measured messages; then the
+   measured messages between two snapshots. Returns the measured deliveries; missing ones are errors. */
+long fan_measure(Snap *a, Snap *b) {
+  per_msg = calloc((size_t)(o.msgs + (o.warm > 0 ? o.warm : o.msgs)), sizeof *per_msg);
+  int warm = o.warm >= 0 ? o.warm : o.msgs / 10;
+  publish_range(0, warm);
+  snap(a);
+  hist_reset();
+  long before = delivered;
+  publish_range(warm, warm + o.msgs);
+  snap(b);
+  long got = delivered - before, missing = (long)o.msgs * nsubs - got;
+  if (missing > 0) { error_note("fan-out deliveries missing", -1); st.errors += missing - 1; }
+  return got;
+}
+
 int mode_fanout(void) {
   Snap a, b;
   int n = o.conns + 1;
   conns = calloc((size_t)n, sizeof *conns);
-  per_msg = calloc((size_t)(o.msgs + (o.warm > 0 ? o.warm : o.msgs)), sizeof *per_msg);
   /* With --port2 (two nodes joined by Redis) odd subscribers go to the second node, so half of
      every delivery crosses the broker; the publisher stays on the first. */
   for (int i = 0; i < n; i++) {
@@ -90,19 +118,9 @@ int mode_fanout(void) {
     loop_once(5);
   }
   if (probed < nsubs) error_note("some subscribers never received a probe", -1);
-  /* A short unmeasured burst first, so JIT warm-up is not billed to the measured messages. */
-  int warm = o.warm >= 0 ? o.warm : o.msgs / 10;
-  publish_range(0, warm, p);
-  snap(&a);
-  hist_reset();
-  long before = delivered;
-  publish_range(warm, warm + o.msgs, p);
-  snap(&b);
-  delivered -= before;
-  long missing = (long)o.msgs * nsubs - delivered;
-  if (missing > 0) { error_note("fan-out deliveries missing", -1); st.errors += missing - 1; }
+  long got = fan_measure(&a, &b), missing = (long)o.msgs * nsubs - got;
   close_conns(0, n, 3);
-  report_begin(&a, &b, delivered);
+  report_begin(&a, &b, got);
   printf(",\"subs\":%ld,\"subs_port2\":%ld,\"msgs\":%d,\"window\":%d,\"batch\":%d,\"missing\":%ld,\"p50_us\":%ld,\"p99_us\":%ld}\n", nsubs, subs2, o.msgs,
          o.window, o.batch, missing, hist_pct(0.50), hist_pct(0.99));
   return 0;
@@ -119,12 +137,14 @@ static void hs_closed(Conn *c, int clean) {
   c->flag = 1;
 }
 
-int mode_handshake(void) {
+/* o.conc slots, each cycling connect, upgrade, (what open and frame do), close handshake, close; a
+   cycle counts once its close handshake completes. flag 1: the slot is free (its connection ended). */
+int cycles(const char *path, void (*open)(Conn *c), void (*frame)(Conn *c, int op, const char *d, size_t len)) {
   Snap a, b;
   conns = calloc((size_t)o.conc, sizeof *conns);
-  for (int i = 0; i < o.conc; i++) { conns[i].id = i; conns[i].fd = -1; conns[i].path = "/echo"; conns[i].flag = 1; }
-  on_open = hs_open;
-  on_frame = hs_frame;
+  for (int i = 0; i < o.conc; i++) { conns[i].id = i; conns[i].fd = -1; conns[i].path = path; conns[i].flag = 1; }
+  on_open = open;
+  on_frame = frame;
   on_closed = hs_closed;
   uint64_t start = now_us(), measure_at = start + (uint64_t)(o.warmup * 1e6);
   uint64_t end = measure_at + (uint64_t)(o.duration * 1e6);
@@ -144,3 +164,5 @@ int mode_handshake(void) {
   printf(",\"conc\":%d,\"closed_with_frame\":%ld,\"closed_by_eof\":%ld}\n", o.conc, st.closed_ok, st.closed_eof);
   return 0;
 }
+
+int mode_handshake(void) { return cycles("/echo", hs_open, hs_frame); }

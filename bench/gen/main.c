@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 Opts o = { .conns = 100, .depth = 8, .size = 32, .warmup = 1, .duration = 10, .msgs = 500, .warm = -1,
-           .window = 16, .batch = 8, .hold = 2, .settle = 0.5, .warmconns = 0, .conc = 32, .max = 200000, .timeout = 120 };
+           .window = 16, .batch = 8, .hold = 2, .settle = 0.5, .warmconns = 0, .conc = 32, .max = 200000, .timeout = 120,
+           .app = "bench", .key = "bench-key", .secret = "bench-secret" };
 Conn *conns;
 
 /* Bounded: connects at most to-from sockets, never more than maxpend handshakes at once. */
@@ -116,11 +117,14 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "max")) o.max = atol(v);
     else if (!strcmp(k, "timeout")) o.timeout = atoi(v);
     else if (!strcmp(k, "rst")) g_rst_close = atoi(v);
+    else if (!strcmp(k, "app")) o.app = v;
+    else if (!strcmp(k, "key")) o.key = v;
+    else if (!strcmp(k, "secret")) o.secret = v;
     else { fprintf(stderr, "wsgen: unknown option %s\n", argv[i]); return 64; }
   }
   if (!o.mode || g_port <= 0 || o.pid <= 0 || o.size < 24 || o.size > 4096 || o.depth < 1 ||
       o.conns < 1 || o.conns > 60000 || o.batch < 1 || o.batch > o.window) {
-    fprintf(stderr, "usage: wsgen --mode echo|fanout|idle|handshake --port N --pid SERVER_PID[,PID...] [--port2 N] [...]\n");
+    fprintf(stderr, "usage: wsgen --mode echo|fanout|idle|handshake|pusher|pconnect --port N --pid SERVER_PID[,PID...] [--port2 N] [...]\n");
     return 64;
   }
   /* Hard stop whatever happens, so a stuck server can never keep the generator alive. */
@@ -133,6 +137,8 @@ int main(int argc, char **argv) {
   if (!strcmp(o.mode, "fanout")) return mode_fanout();
   if (!strcmp(o.mode, "idle")) return mode_idle();
   if (!strcmp(o.mode, "handshake")) return mode_handshake();
+  if (!strcmp(o.mode, "pusher")) return mode_pusher();
+  if (!strcmp(o.mode, "pconnect")) return mode_pconnect();
   fprintf(stderr, "wsgen: unknown mode %s\n", o.mode);
   return 64;
 }

@@ -10,6 +10,7 @@ typedef struct Opts {
   int pids[4], npids;  /* server process trees to sample: --pid A[,B,...] (nodes, redis-server) */
   int port2;           /* fan-out: every other subscriber connects here instead of --port */
   double warmup, duration, hold, settle;
+  const char *app, *key, *secret;  /* Pusher: app id, key and secret (the API's signature) */
 } Opts;
 
 typedef struct Snap { uint64_t t; double srv_cpu, gen_cpu, all_cpu, steal; long rss; } Snap;
@@ -24,8 +25,19 @@ void report_begin(const Snap *a, const Snap *b, long units);
 void put_hex(char *p, uint64_t v, int digits);
 uint64_t get_hex(const char *p, int digits);
 
+/* fanout.c, shared with the Pusher fan-out: publisher, subscriber count, how one publish is queued. */
+extern Conn *pub;
+extern long nsubs;
+extern void (*fan_emit)(unsigned seq, uint64_t ts);
+void fan_payload(char *p, unsigned seq, uint64_t ts);
+void fan_check(Conn *c, const char *d, size_t len);
+long fan_measure(Snap *a, Snap *b);
+int cycles(const char *path, void (*open)(Conn *c), void (*frame)(Conn *c, int op, const char *d, size_t len));
+
 int mode_echo(void);
 int mode_fanout(void);
 int mode_idle(void);
 int mode_handshake(void);
+int mode_pusher(void);
+int mode_pconnect(void);
 #endif

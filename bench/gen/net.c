@@ -20,6 +20,7 @@ int g_rst_close;
 void (*on_open)(Conn *c);
 void (*on_frame)(Conn *c, int opcode, const char *data, size_t len);
 void (*on_closed)(Conn *c, int clean);
+size_t (*on_http)(Conn *c, const char *buf, size_t n);
 
 static int ep = -1;
 static char rbuf[1 << 18];
@@ -44,7 +45,7 @@ static void grow(char **buf, int *cap, int need) {
   *cap = n;
 }
 
-static void append(Conn *c, const void *p, size_t n) {
+void conn_write(Conn *c, const void *p, size_t n) {
   grow(&c->out, &c->ocap, c->olen + (int)n);
   memcpy(c->out + c->olen, p, n);
   c->olen += (int)n;
@@ -65,12 +66,13 @@ static void append_request(Conn *c) {
       "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: b2R5LWJlbmNoLWtleS0xMg==\r\nSec-WebSocket-Version: 13\r\n\r\n",
       c->path, port_of(c));
-  append(c, req, (size_t)n);
+  conn_write(c, req, (size_t)n);
 }
 
 int conn_start(Conn *c) {
   c->llen = c->olen = 0;
   c->sseq = c->rseq = 0;
+  c->stage = 0;
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) { st.failed++; error_note(strerror(errno), c->id); return -1; }
   int one = 1;
@@ -86,10 +88,16 @@ int conn_start(Conn *c) {
   /* A loopback connect has usually completed by now, so the request goes out at once; if not,
      send() says EAGAIN and conn_flush waits for EPOLLOUT. That saves the generator a wakeup,
      a getsockopt and an epoll_ctl per connection, which matters in the handshake scenario. */
-  c->state = ST_UPGRADING;
   c->want_out = 0;
   struct epoll_event e = { .events = EPOLLIN, .data.ptr = c };
   epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
+  if (c->http) {
+    /* Requests queued before the connect completes wait in c->out, as above. */
+    c->state = ST_OPEN;
+    st.open++;
+    return 0;
+  }
+  c->state = ST_UPGRADING;
   st.pending++;
   append_request(c);
   conn_flush(c);
@@ -212,7 +220,7 @@ static void on_readable(Conn *c) {
     if (on_open) on_open(c);
     if (c->fd < 0) return;
   }
-  pos += parse_frames(c, rbuf + pos, n - pos);
+  pos += c->http ? on_http(c, rbuf + pos, n - pos) : parse_frames(c, rbuf + pos, n - pos);
   if (c->fd < 0) return;
 keep:
   c->llen = 0;

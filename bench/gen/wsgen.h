@@ -16,6 +16,8 @@ typedef struct Conn {
   uint32_t sseq, rseq;          /* next sequence number to send / expected to receive */
   uint64_t *ring;               /* send timestamps for in-flight echoes, indexed by seq % depth */
   int flag;                     /* per-mode marker (fan-out: probe seen) */
+  int stage;                    /* Pusher: 0 upgraded, 1 subscribe sent, 2 subscribed; reset per connect */
+  int http;                     /* a plain HTTP/1.1 keep-alive connection: no upgrade, bytes go to on_http */
 } Conn;
 
 typedef struct Counters {
@@ -32,6 +34,8 @@ extern int g_rst_close;  /* handshake mode: abortive close once the WebSocket cl
 extern void (*on_open)(Conn *c);
 extern void (*on_frame)(Conn *c, int opcode, const char *data, size_t len);
 extern void (*on_closed)(Conn *c, int clean);
+/* For http connections: consumes whole responses from buf, returns the bytes used (the rest waits for more). */
+extern size_t (*on_http)(Conn *c, const char *buf, size_t n);
 
 uint64_t now_us(void);
 void loop_init(void);
@@ -39,6 +43,7 @@ int loop_once(int timeout_ms);
 int conn_start(Conn *c);
 void conn_close(Conn *c);
 void conn_flush(Conn *c);
+void conn_write(Conn *c, const void *p, size_t n);  /* raw bytes, queued until the next flush */
 void ws_send(Conn *c, int opcode, const char *data, size_t len);
 void ws_send_close(Conn *c);
 void error_note(const char *what, int id);

@@ -1,6 +1,7 @@
 // Gets ody ready for the bench: the compiled dist/ody binary and a throwaway app root using ody's public config API.
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PUSHER_APP } from './pusher-app';
 
 export const ROOT = join(import.meta.dir, '..', '..');
 export const ODY_BIN = join(ROOT, 'dist', 'ody');
@@ -75,7 +76,7 @@ export class BenchController {
 }
 `;
 
-const config = (workers: number, adapter = '') => `import { defineConfig, Event } from '@ody/websocket-server';
+const config = (workers: number, extra = '') => `import { defineConfig, Event } from '@ody/websocket-server';
 import { BenchController } from '../BenchController';
 
 export default defineConfig({
@@ -85,7 +86,7 @@ export default defineConfig({
     [Event.ON_OPEN]: [BenchController, 'onOpen'],
     [Event.ON_MESSAGE]: [BenchController, 'onMessage'],
     [Event.ON_CLOSE]: [BenchController, 'onClose'],
-  },${adapter}
+  },${extra}
   additional: { workerNum: ${workers}, logLevel: 'error', maxPayloadLength: 1048576 },
 });
 `;
@@ -110,5 +111,15 @@ export function odyRedisApp(tmp: string, node: number, url: string): string {
   writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
   const adapter = `\n  adapter: { driver: 'redis', url: ${JSON.stringify(url)}, prefix: 'ody' },`;
   writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, adapter));
+  return dir;
+}
+
+/** The Pusher scenarios' root: the same app plus one Pusher app (served on /app/{key} and /apps/{id}/…), 1 worker. */
+export function odyPusherApp(tmp: string): string {
+  const dir = join(tmp, 'ody-app-pusher');
+  if (existsSync(join(dir, 'config', 'websockets.ts'))) return dir;
+  mkdirSync(join(dir, 'config'), { recursive: true });
+  writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
+  writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, `\n  apps: [${JSON.stringify(PUSHER_APP)}],`));
   return dir;
 }

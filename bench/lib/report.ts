@@ -1,7 +1,7 @@
 // Reduces the rounds to medians, ratios and target verdicts, and renders the stdout table.
 import type { GenResult } from './gen';
 import { type Kind, KINDS } from './servers';
-import { LOWER_IS_BETTER, METRIC_LABELS, type Metrics, type Scenario, type ScenarioId } from './scenarios';
+import { LOWER_IS_BETTER, METRIC_LABELS, type Metrics, type Scenario, SCENARIOS, type ScenarioId } from './scenarios';
 
 export type Run = { round: number; metrics?: Metrics; errors: number; firstError: string; failure?: string; procs?: number; raw?: GenResult };
 export type Cell = { runs: Run[]; median: Metrics; failure?: string };
@@ -13,7 +13,8 @@ export type Target = {
   metric: string;
   vs: Kind | 'self'; // 'self': ody against its own 1-worker baseline
   op: '<=' | '>=';
-  limit: number;
+  /** null: the ratio is reported with no target (no verdict). */
+  limit: number | null;
   /** A metric printed beside the verdict for both servers (e.g. the latency that goes with a rate). */
   also?: string;
 };
@@ -27,6 +28,9 @@ export const TARGETS: Target[] = [
   { label: 'handshakes/s, ody/bun', scenario: 'handshake', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9 },
   { label: '2-worker echo msgs/s, ody 2w/1w', scenario: 'echo2w', metric: 'scaling', vs: 'self', op: '>=', limit: 1.6 },
   { label: 'fan-out over Redis deliveries/s, ody/bun', scenario: 'fanout-redis', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9, also: 'p99_us' },
+  // 'bun' in the Pusher scenarios is the raw Bun Pusher floor (bench/peers/bun-pusher-floor.ts).
+  { label: 'pusher fan-out CPU/delivery, ody/floor', scenario: 'pusher-fanout', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15, also: 'p99_us' },
+  { label: 'pusher connect+subscribe/s, ody/floor', scenario: 'pusher-connect', metric: 'rate', vs: 'bun', op: '>=', limit: null, also: 'cpu_per' },
 ];
 
 export type Verdict = Target & { value: number | null; reference: number | null; pass: boolean | null; alsoValues?: Partial<Record<Kind, number | null>> };
@@ -74,7 +78,7 @@ export function verdicts(results: Results): Verdict[] {
     const value = t.vs === 'self' ? (results[t.scenario]?.ody?.median.scaling ?? null) : ratio(results, t.scenario, t.metric, 'ody', t.vs);
     // What the same figure is for a peer, to judge the target against this machine's ceiling.
     const reference = t.vs === 'self' ? (results[t.scenario]?.bun?.median.scaling ?? null) : ratio(results, t.scenario, t.metric, 'ody', 'ws');
-    const pass = value === null ? null : t.op === '<=' ? value <= t.limit : value >= t.limit;
+    const pass = value === null || t.limit === null ? null : t.op === '<=' ? value <= t.limit : value >= t.limit;
     const alsoValues = t.also ? Object.fromEntries(KINDS.map((k) => [k, results[t.scenario]?.[k]?.median[t.also!] ?? null])) : undefined;
     return { ...t, value, reference, pass, ...(alsoValues && { alsoValues }) };
   });
@@ -125,6 +129,7 @@ export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): s
       out.push(pad(`  ${label}`, 34) + vals + lpad(rb.replace('n/ax', 'n/a'), 10) + lpad(rw.replace('n/ax', 'n/a'), 9));
     }
     if (s.redis) out.push('  server CPU is both nodes plus redis-server');
+    if (s.pusher) out.push('  bun: the raw Bun Pusher floor, bench/peers/bun-pusher-floor.ts');
     for (const k of kinds) {
       const c = cells[k];
       if (!c) {
@@ -152,10 +157,14 @@ export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): s
 export function targetLines(vs: Verdict[]): string {
   const lines = ['', 'targets (medians)'];
   for (const v of vs) {
-    const verdict = v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
+    const verdict = v.limit === null ? '' : v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
+    const goal = v.limit === null ? 'no target (reported)' : `target ${v.op} ${v.limit}x  `;
     const ref = v.reference === null ? '' : v.vs === 'self' ? `   (raw Bun 2w/1w: ${fmt(v.reference)}x)` : `   (ody/ws: ${fmt(v.reference)}x)`;
-    const also = v.also ? `   (${METRIC_LABELS[v.also] ?? v.also}: ody ${fmt(v.alsoValues?.ody)}, ${v.vs} ${fmt(v.alsoValues?.[v.vs as Kind])})` : '';
-    lines.push(`  ${pad(v.label, 42)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  target ${v.op} ${v.limit}x  ${pad(verdict, 4)}${ref}${also}`);
+    const peer = v.scenario.startsWith('pusher') ? 'floor' : v.vs;
+    const s = SCENARIOS.find((x) => x.id === v.scenario)!;
+    const label = (METRIC_LABELS[v.also ?? ''] ?? v.also ?? '').replaceAll('{units}', s.units).replaceAll('{unit}', s.unit);
+    const also = v.also ? `   (${label}: ody ${fmt(v.alsoValues?.ody)}, ${peer} ${fmt(v.alsoValues?.[v.vs as Kind])})` : '';
+    lines.push(`  ${pad(v.label, 42)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  ${goal}${v.limit === null ? '' : pad(verdict, 4)}${ref}${also}`);
   }
   return lines.join('\n');
 }
@@ -171,7 +180,7 @@ export function generatorLines(results: Results, scenarios: Scenario[], kinds: K
       const ok = m.gen_cpu_per < m.cpu_per;
       const bound = (m.gen_busy ?? 0) > 0.9 && (m.server_busy ?? 0) < 0.9 * s.workers ? '  generator-bound' : '';
       lines.push(
-        `  ${pad(`${s.id} vs ${k}`, 20)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 9)}` +
+        `  ${pad(`${s.id} vs ${k}`, 22)} gen ${lpad(fmt(m.gen_cpu_per), 6)} vs server ${lpad(fmt(m.cpu_per), 6)} µs/${pad(s.unit, 17)}` +
           ` busy gen ${lpad(fmt((m.gen_busy ?? 0) * 100), 4)}% server ${lpad(fmt((m.server_busy ?? 0) * 100), 4)}%  ` +
           `${ok ? 'gen cheaper' : 'GEN COSTLIER'}${bound}`,
       );

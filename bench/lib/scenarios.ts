@@ -1,8 +1,9 @@
 // The benchmark scenarios: what wsgen is asked to do for each and which numbers come out of its report.
 import type { GenResult } from './gen';
+import { PUSHER_APP } from './pusher-app';
 import type { Kind } from './servers';
 
-export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis';
+export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis' | 'pusher-fanout' | 'pusher-connect';
 export type Metrics = Record<string, number | null>;
 
 export type Scenario = {
@@ -17,6 +18,8 @@ export type Scenario = {
   compare?: { metric: string; as: string };
   /** Two single-worker nodes on their own ports joined by a throwaway redis-server. */
   redis?: boolean;
+  /** Pusher protocol: ody with a Pusher app, raw Bun as the Pusher floor peer (bench/peers/bun-pusher-floor.ts). */
+  pusher?: boolean;
   /** Servers that have an implementation of this scenario; default all. */
   kinds?: Kind[];
   args(quick: boolean): Record<string, number | string>;
@@ -56,6 +59,8 @@ const fanArgs = (quick: boolean) => ({ mode: 'fanout', conns: 2000, msgs: 500, s
 // connection is measured over the other 95%. settle: seconds after start before the base RSS is read.
 const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 500, hold: quick ? 1 : 2, settle: 0.5 });
 const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'alive'];
+// wsgen signs the API requests with the same app the servers are configured with.
+const pusherApp = { app: PUSHER_APP.id, key: PUSHER_APP.key, secret: PUSHER_APP.secret };
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -146,6 +151,32 @@ export const SCENARIOS: Scenario[] = [
     args: (q) => ({ ...fanArgs(q), msgs: 2000, window: 32 }),
     timeoutS: (q) => (q ? 60 : 100),
     rows: ['rate', 'p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per'],
+  },
+  {
+    id: 'pusher-fanout',
+    title: 'Pusher fan-out: 2,000 subscribers on one public channel, 2,000 signed HTTP API triggers of 64 B data',
+    unit: 'delivery',
+    units: 'deliveries',
+    workers: 1,
+    pusher: true,
+    kinds: ['ody', 'bun'],
+    // Same pacing as fan-out: triggers are pipelined 8 per write on one keep-alive connection, 16 in flight.
+    // 2,000 messages (about 1.5 s measured) so 10 ms CPU ticks are well under 1% of a 1.15x target.
+    args: (q) => ({ ...fanArgs(q), mode: 'pusher', msgs: 2000, warm: 200, ...pusherApp }),
+    timeoutS: (q) => (q ? 60 : 100),
+    rows: ['rate', 'p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per'],
+  },
+  {
+    id: 'pusher-connect',
+    title: 'Pusher connect+subscribe: connect, established, subscribe, succeeded, close; 32 at a time',
+    unit: 'connect+subscribe',
+    units: 'connect+subscribes',
+    workers: 1,
+    pusher: true,
+    kinds: ['ody', 'bun'],
+    args: (q) => ({ mode: 'pconnect', conc: 32, warmup: 0.5, duration: q ? 2 : 5, rst: 1, max: 500000, ...pusherApp }),
+    timeoutS: () => 40,
+    rows: ['rate', 'cpu_per', 'gen_cpu_per'],
   },
 ];
 

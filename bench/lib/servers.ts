@@ -1,7 +1,7 @@
 // Starts one server under test (ody, raw Bun or Node ws) on a fresh loopback port, waits for it, stops it by pid.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { odyApp, odyRedisApp, ROOT } from './ody';
+import { odyApp, odyPusherApp, odyRedisApp, ROOT } from './ody';
 import { alive, treePids, wrapped } from './proc';
 
 export type Kind = 'ody' | 'bun' | 'ws';
@@ -9,8 +9,11 @@ export const KINDS: Kind[] = ['ody', 'bun', 'ws'];
 
 export type Context = { tmp: string; ody: string | Error; node: string | Error };
 
-/** What to start: a worker count, or one node (0 = A, 1 = B) of a pair joined by the Redis at url. */
-export type Spec = { workers: number; redis?: { url: string; node: number } };
+/**
+ * What to start: a worker count, or one node (0 = A, 1 = B) of a pair joined by the Redis at url; with pusher,
+ * a Pusher app (ody) or the Pusher floor peer (raw Bun).
+ */
+export type Spec = { workers: number; redis?: { url: string; node: number }; pusher?: boolean };
 
 export type Running = { pid: number; port: number; procs: number; stop(): Promise<void> };
 
@@ -33,8 +36,12 @@ export async function freePort(): Promise<number> {
 }
 
 function command(kind: Kind, ctx: Context, port: number, spec: Spec): string[] {
-  const { workers, redis } = spec;
+  const { workers, redis, pusher } = spec;
   const peers = join(ROOT, 'bench', 'peers');
+  if (pusher) {
+    if (kind === 'bun') return [process.execPath, join(peers, 'bun-pusher-floor.ts'), '--port', `${port}`];
+    if (kind === 'ws') throw new Error('no Node ws Pusher peer');
+  }
   if (redis) {
     if (kind === 'bun') return [process.execPath, join(peers, 'bun-redis.ts'), '--port', `${port}`, '--redis', redis.url];
     if (kind === 'ws') throw new Error('no Node ws peer over Redis');
@@ -45,7 +52,7 @@ function command(kind: Kind, ctx: Context, port: number, spec: Spec): string[] {
     return [ctx.node, join(peers, 'node-ws.mjs'), '--port', `${port}`, '--workers', `${workers}`];
   }
   if (ctx.ody instanceof Error) throw ctx.ody;
-  const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url) : odyApp(ctx.tmp, workers);
+  const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url) : pusher ? odyPusherApp(ctx.tmp) : odyApp(ctx.tmp, workers);
   return [ctx.ody, 'websocket', 'start', '--root', root, '--port', `${port}`, '--host', '127.0.0.1'];
 }
 

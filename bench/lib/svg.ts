@@ -12,7 +12,7 @@ export function chart(vs: Verdict[], machineLine: string, subtitle: string): str
   const rowH = 58;
   const top = 78;
   const H = top + vs.length * rowH + 56;
-  const biggest = Math.max(2, ...vs.flatMap((v) => [v.value ?? 0, v.reference ?? 0, v.limit]).map((x) => x * 1.1));
+  const biggest = Math.max(2, ...vs.flatMap((v) => [v.value ?? 0, v.reference ?? 0, v.limit ?? 0]).map((x) => x * 1.1));
   const x = (r: number) => left + (Math.min(r, biggest) / biggest) * (right - left);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
@@ -28,14 +28,15 @@ export function chart(vs: Verdict[], machineLine: string, subtitle: string): str
   vs.forEach((v, i) => {
     const y = top + i * rowH;
     const colour = v.pass === null ? '#9e9e9e' : v.pass ? '#2e7d32' : '#c62828';
-    const verdict = v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
+    const verdict = v.limit === null ? '' : v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
     // The target line goes first so the value labels stay readable on top of it.
-    parts.push(`<line x1="${x(v.limit)}" y1="${y - 2}" x2="${x(v.limit)}" y2="${y + 38}" stroke="#1565c0" stroke-width="2" stroke-dasharray="4 3"/>`);
+    if (v.limit !== null) parts.push(`<line x1="${x(v.limit)}" y1="${y - 2}" x2="${x(v.limit)}" y2="${y + 38}" stroke="#1565c0" stroke-width="2" stroke-dasharray="4 3"/>`);
     parts.push(`<text x="20" y="${y + 14}">${esc(v.label)}</text>`);
-    parts.push(`<text x="20" y="${y + 30}" fill="#666" font-size="11">target ${v.op === '<=' ? '≤' : '≥'} ${v.limit}x</text>`);
+    const goal = v.limit === null ? 'reported, no target' : `target ${v.op === '<=' ? '≤' : '≥'} ${v.limit}x`;
+    parts.push(`<text x="20" y="${y + 30}" fill="#666" font-size="11">${goal}</text>`);
     if (v.value !== null) {
       parts.push(`<rect x="${left}" y="${y + 2}" width="${x(v.value) - left}" height="18" fill="${colour}"/>`);
-      parts.push(`<text x="${x(v.value) + 6}" y="${y + 16}" font-weight="bold" ${HALO}>${v.value.toFixed(2)}x ${verdict}</text>`);
+      parts.push(`<text x="${x(v.value) + 6}" y="${y + 16}" font-weight="bold" ${HALO}>${[`${v.value.toFixed(2)}x`, verdict].filter(Boolean).join(' ')}</text>`);
     } else {
       parts.push(`<text x="${left + 6}" y="${y + 16}" fill="#666">n/a</text>`);
     }
