@@ -1,9 +1,15 @@
 // Rule: pathOf agrees with new URL(url).pathname for the URLs a server receives.
 import { expect, test } from 'bun:test';
-import { pathOf } from './path';
+import { pathOf, queryParam } from './path';
 
 test('pathOf matches URL.pathname', () => {
   for (const url of ['http://127.0.0.1:9502/app/key?protocol=7', 'http://h/', 'http://h', 'https://[::1]:443/apps/1/events?a=b#x', 'http://h/a/b/#frag', 'ws://h:1/x?y=/z']) {
     expect(pathOf(url)).toBe(new URL(url).pathname);
+  }
+});
+
+test('queryParam matches URLSearchParams.get', () => {
+  for (const url of ['http://h/app/k?protocol=7&client=js', 'http://h/app/k?client=js&protocol=6', 'http://h/app/k', 'http://h/a?protocol', 'http://h/a?p%72otocol=a%20b+c#protocol=9', 'http://h/a?x=1#?protocol=2']) {
+    expect(queryParam(url, 'protocol')).toBe(new URL(url).searchParams.get('protocol'));
   }
 });

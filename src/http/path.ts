@@ -9,3 +9,25 @@ export function pathOf(url: string): string {
   if (hash >= 0 && (end < 0 || hash < end)) end = hash;
   return end < 0 ? url.slice(start) : url.slice(start, end);
 }
+
+/** The first value of query parameter `name` ('…?protocol=7&x' -> '7'), decoded; null when absent. */
+export function queryParam(url: string, name: string): string | null {
+  const q = url.indexOf('?');
+  if (q < 0) return null;
+  const hash = url.indexOf('#', q);
+  const query = hash < 0 ? url.slice(q + 1) : url.slice(q + 1, hash);
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    if (decode(key) === name) return eq < 0 ? '' : decode(pair.slice(eq + 1));
+  }
+  return null;
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
+}

@@ -104,6 +104,7 @@ export function createPipeline(
 
   return {
     async http(request, peer, fallback) {
+      // URL normalizes dot segments ('/x/../admin' is '/admin'): routes and their middleware must see what onRequest would.
       const { pathname } = new URL(request.url);
       const answered = ops(request, pathname); // probes and metrics: before every middleware, route and rate limit
       if (answered) return answered;

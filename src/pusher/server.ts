@@ -4,7 +4,7 @@
 import type { Server } from 'bun';
 import type { NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
-import { pathOf } from '../http/path';
+import { pathOf, queryParam } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
@@ -106,7 +106,7 @@ export class PusherServer implements NodeExtension {
       ws.send(errorFrame(CLOSE.appNotFound, 'App key does not exist'));
       return ws.close(CLOSE.appNotFound, 'App key does not exist');
     }
-    const protocol = new URL(ws.data.url).searchParams.get('protocol');
+    const protocol = queryParam(ws.data.url, 'protocol');
     if (protocol !== null && !['5', '6', '7'].includes(protocol)) {
       ws.send(errorFrame(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`));
       return ws.close(CLOSE.unsupportedProtocol, 'Unsupported protocol version');
