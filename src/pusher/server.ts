@@ -9,6 +9,7 @@ import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
 import { channelType, userChannel } from './channel-names';
+import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { handleFrame } from './protocol';
@@ -35,7 +36,7 @@ export interface PusherConn {
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
 type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string };
+type Asked = TransitionQuery | GoneQuery | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -211,7 +212,11 @@ export class PusherServer implements NodeExtension {
   /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
   async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
     const key = keyOf(app.id, channel);
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked })) as (Member[] | null)[];
+    // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
+    const seen = (list: unknown, node: number) => {
+      for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
+    };
+    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
     const out = new Map<string, unknown>();
     for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
     return out;
@@ -305,6 +310,8 @@ export class PusherServer implements NodeExtension {
     switch (asked.p) {
       case 'tr':
         return asked.from === -1 ? { phase: this.transitions.count(asked.key) > 0 ? 'steady' : null, held: false } : this.transitions.answer(asked);
+      case 'gone':
+        return answerGone(asked, this.transitions);
       case 'members':
         return this.registry.members(asked.key);
       case 'channels':
@@ -312,7 +319,15 @@ export class PusherServer implements NodeExtension {
     }
   }
 
-  nodeLeft(_id: number): void {}
+  /** A node left (said bye, exited, or went silent): announce the departures it can no longer announce. */
+  nodeLeft(id: number): void {
+    nodeGone(id, {
+      transitions: this.transitions,
+      ask: (query, each) => this.node.adapter.ask({ kind: 'app', q: query satisfies Asked }, undefined, each),
+      self: () => this.node.adapter.status().node,
+      departed: (key) => this.#changed(key, false, false),
+    }).catch((error) => this.log.error(`announcing what node ${id} held failed: ${describeError(error)}`));
+  }
 
   userChannel(userId: string): string {
     return userChannel(userId);

@@ -1,5 +1,7 @@
 // The clusters the Pusher suite runs on (1 worker, 2 workers over IPC, 2 nodes on a real Redis), each the compiled
 // binary with one app whose webhooks go to a receiver in the test; and clients: pusher-js, the pusher SDK, raw sockets.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Pusher from 'pusher-js';
 import PusherSdk from 'pusher';
 import { project, startOdy, type Ody, ensureBinary } from '../helpers/binary';
@@ -51,6 +53,8 @@ export interface Cluster extends AsyncDisposable {
   nodes: number;
   sdk: PusherSdk;
   output(): string;
+  /** SIGKILLs the process serving node `node` (a worker, or a Redis node): it says nothing to the others. */
+  kill(node: number): Promise<void>;
 }
 
 const config = (workers: number, hookUrl: string, adapter = '', extra = '') => `
@@ -63,29 +67,48 @@ export default defineConfig({
 });
 `;
 
-export async function startCluster(mode: Mode, hookUrl: string): Promise<Cluster> {
+export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Promise<Cluster> {
   ensureBinary();
   const odys: Ody[] = [];
+  const dirs: string[] = [];
   let redis: TestRedis | undefined;
+  const start = async (text: string) => {
+    dirs.push(project({ 'config/websockets.ts': text }));
+    odys.push(await startOdy(['websocket', 'start'], dirs.at(-1)!));
+  };
   if (mode === '2 nodes on redis') {
     redis = await startRedis();
     const adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher' },`;
-    for (let i = 0; i < 2; i++) odys.push(await startOdy(['websocket', 'start'], project({ 'config/websockets.ts': config(1, hookUrl, adapter) })));
+    for (let i = 0; i < 2; i++) await start(config(1, hookUrl, adapter, extra));
   } else {
-    odys.push(await startOdy(['websocket', 'start'], project({ 'config/websockets.ts': config(mode === '2 workers' ? 2 : 1, hookUrl) })));
+    await start(config(mode === '2 workers' ? 2 : 1, hookUrl, '', extra));
   }
-  const port = new URL(odys[0]!.url).port;
-  return {
+  const sdkFor = (ody: Ody) => new PusherSdk({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: new URL(ody.url).port, useTLS: false });
+  const cluster: Cluster = {
     mode,
     urls: odys.map((o) => o.url),
     nodes: mode === '1 worker' ? 1 : 2,
-    sdk: new PusherSdk({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port, useTLS: false }),
+    sdk: sdkFor(odys[0]!),
     output: () => odys.map((o) => o.output()).join('\n'),
+    async kill(node) {
+      if (mode === '2 workers') {
+        // Workers get node ids 1, 2 in index order at start; the pid file lists their pids in that order.
+        const pids = (JSON.parse(readFileSync(join(dirs[0]!, 'storage', 'ody_websockets.pid'), 'utf8')) as { workers: number[] }).workers;
+        process.kill(pids[node - 1]!, 'SIGKILL');
+        return;
+      }
+      const ody = odys.find((o) => o.output().includes(`redis adapter up: node ${node},`));
+      if (!ody) throw new Error(`no process serves node ${node}`);
+      ody.proc.kill('SIGKILL');
+      await ody.proc.exited;
+      cluster.sdk = sdkFor(odys.find((o) => o.proc.exitCode === null)!); // the API on a live node
+    },
     async [Symbol.asyncDispose]() {
       await Promise.all(odys.map((o) => o.stop()));
       await redis?.[Symbol.asyncDispose]();
     },
   };
+  return cluster;
 }
 
 export interface Client {
