@@ -87,15 +87,20 @@ export class Registry {
     return out;
   }
 
-  signIn(key: string, ws: Socket): void {
+  /** True when it is the user's first signed-in socket on this node. */
+  signIn(key: string, ws: Socket): boolean {
     let set = this.#signedIn.get(key);
     if (!set) this.#signedIn.set(key, (set = new Set()));
     set.add(ws);
+    return set.size === 1;
   }
 
-  signOut(key: string, ws: Socket): void {
+  /** True when the user has no signed-in socket left on this node. */
+  signOut(key: string, ws: Socket): boolean {
     const set = this.#signedIn.get(key);
-    if (set?.delete(ws) && set.size === 0) this.#signedIn.delete(key);
+    if (!set?.delete(ws) || set.size > 0) return false;
+    this.#signedIn.delete(key);
+    return true;
   }
 
   signedIn(key: string): Socket[] {

@@ -16,6 +16,7 @@ import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
 import { socketId } from './socket-id';
 import { type TransitionQuery, Transitions } from './transitions';
+import { Users } from './users';
 import { Webhooks } from './webhooks';
 
 /** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
@@ -25,8 +26,10 @@ export interface PusherConn {
   socketId: string;
   /** Subscribed channels, with the presence user each was joined as. */
   channels: Map<string, { userId?: string }>;
-  /** Set by pusher:signin. */
+  /** Set by pusher:signin (users.ts). */
   userId?: string;
+  /** User ids this signed-in socket watches (its user_data's watchlist). */
+  watchlist?: string[];
   lastSeen: number;
   /** When the server's pusher:ping went out unanswered (0: none pending). */
   pingedAt: number;
@@ -34,9 +37,9 @@ export interface PusherConn {
 }
 
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
-type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string };
+type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string };
+type Asked = TransitionQuery | GoneQuery | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -44,6 +47,7 @@ export class PusherServer implements NodeExtension {
   readonly registry = new Registry();
   readonly transitions: Transitions;
   readonly webhooks: Webhooks;
+  readonly users = new Users(this);
   readonly #apps: ResolvedApp[];
   readonly #sockets = new Set<Socket>();
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
@@ -136,7 +140,7 @@ export class PusherServer implements NodeExtension {
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
     for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
-    if (conn.userId !== undefined) this.registry.signOut(keyOf(conn.app.id, conn.userId), ws);
+    this.users.signOut(ws, conn.app);
   }
 
   /** Graceful stop: 4200 tells pusher-js to reconnect at once (to another node, or this one restarted). */
@@ -260,6 +264,7 @@ export class PusherServer implements NodeExtension {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
     const app = this.app(appId);
     if (!app) return;
+    if (kind === 'u') return this.users.announce(appId, channel, up); // `channel` is the user id here
     if (kind === 'm') {
       const key = keyOf(appId, channel);
       const info = this.registry.members(key).find((m) => m.id === userId)?.info;
@@ -303,6 +308,7 @@ export class PusherServer implements NodeExtension {
     const told = data as Told;
     if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
     else if (told.p === 'term') this.#terminate(told.key);
+    else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
   }
 
   answer(query: unknown): unknown {
@@ -316,6 +322,8 @@ export class PusherServer implements NodeExtension {
         return this.registry.members(asked.key);
       case 'channels':
         return this.registry.channels(asked.app, asked.prefix);
+      case 'online':
+        return this.users.online(asked.app, asked.ids);
     }
   }
 

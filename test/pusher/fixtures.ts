@@ -121,7 +121,7 @@ export interface Client {
 }
 
 /** A pusher-js client signing as `user` (for presence) with the server SDK, as an app's auth endpoint would. */
-export async function client(url: string, sdk: PusherSdk, user = 'anon', info: Record<string, unknown> = { name: user }): Promise<Client> {
+export async function client(url: string, sdk: PusherSdk, user = 'anon', info: Record<string, unknown> = { name: user }, watchlist?: string[]): Promise<Client> {
   const u = new URL(url);
   const pusher = new Pusher(APP.key, {
     wsHost: u.hostname, wsPort: Number(u.port), forceTLS: false, enabledTransports: ['ws'], disableStats: true, cluster: 'mt1',
@@ -129,7 +129,7 @@ export async function client(url: string, sdk: PusherSdk, user = 'anon', info: R
       customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, callback: (e: Error | null, a: unknown) => void) =>
         callback(null, channelName.startsWith('presence-') ? sdk.authorizeChannel(socketId, channelName, { user_id: user, user_info: info }) : sdk.authorizeChannel(socketId, channelName)),
     } as never,
-    userAuthentication: { customHandler: ({ socketId }: { socketId: string }, callback: (e: Error | null, a: unknown) => void) => callback(null, sdk.authenticateUser(socketId, { id: user })) } as never,
+    userAuthentication: { customHandler: ({ socketId }: { socketId: string }, callback: (e: Error | null, a: unknown) => void) => callback(null, sdk.authenticateUser(socketId, { id: user, ...(watchlist ? { watchlist } : {}) })) } as never,
   });
   const seen: string[] = [];
   await waitFor(() => pusher.connection.state === 'connected', 'connected');
@@ -138,12 +138,12 @@ export async function client(url: string, sdk: PusherSdk, user = 'anon', info: R
 }
 
 /** Clients (users given) placed so that, when the cluster has two nodes, the first two sit on different nodes. */
-export async function spread(c: Cluster, users: string[]): Promise<Client[]> {
+export async function spread(c: Cluster, users: string[], watchlists: Record<string, string[]> = {}): Promise<Client[]> {
   const out: Client[] = [];
   const spare: Client[] = [];
   for (const [i, user] of users.entries()) {
     for (let tries = 0; ; tries++) {
-      const candidate = await client(c.urls[i % c.urls.length]!, c.sdk, user);
+      const candidate = await client(c.urls[i % c.urls.length]!, c.sdk, user, { name: user }, watchlists[user]);
       const wantOther = i === 1 && c.nodes > 1;
       if (!wantOther || candidate.node !== out[0]!.node || tries > 40) {
         out.push(candidate);

@@ -1,6 +1,7 @@
 // Rule: a node that dies without a word (a worker killed -9, a Redis node killed -9) takes its presence members with
 // it cluster-wide: the remaining subscribers get member_removed once, and the webhooks follow — member_removed once,
-// channel_vacated once for a channel nobody is left in, nothing more for a channel still held elsewhere.
+// channel_vacated once for a channel nobody is left in, nothing more for a channel still held elsewhere; and its
+// signed-in users go offline once for those who watch them.
 // Clients are the real pusher-js; the server is the compiled binary.
 import { describe, expect, test } from 'bun:test';
 import { hasRedis } from '../helpers/redis';
@@ -14,7 +15,7 @@ for (const mode of ['2 workers', '2 nodes on redis'] as const) {
     test('its members are removed once for the others, and its channels\' webhooks follow', async () => {
       const hooks = receiver();
       await using c = await startCluster(mode, hooks.url);
-      const [bob, alice] = await spread(c, ['bob', 'alice']);
+      const [bob, alice] = await spread(c, ['bob', 'alice'], { bob: ['alice'] });
       try {
         const shared = 'presence-shared';
         const alone = 'presence-alone';
@@ -22,6 +23,13 @@ for (const mode of ['2 workers', '2 nodes on redis'] as const) {
         await subscribed(alice!, shared);
         await subscribed(alice!, alone);
         await waitFor(() => bob!.seen.length === 1, 'member_added alice');
+        const watched: string[] = [];
+        for (const name of ['online', 'offline']) bob!.pusher.user.watchlist.bind(name, (e: { user_ids: string[] }) => watched.push(`${name} ${e.user_ids}`));
+        for (const cl of [bob!, alice!]) {
+          cl.pusher.signin();
+          await cl.pusher.user.signinDonePromise;
+        }
+        await waitFor(() => watched.includes('online alice'), 'alice online');
         await waitFor(() => hooks.about(shared).length === 3 && hooks.about(alone).length === 2, 'arrival webhooks');
         // pusher-js would reconnect alice to a live node as a new member: keep her away to see the departure alone.
         // It announces 'connecting_in' when it schedules the retry (a second later); cancel that retry right after.
@@ -29,7 +37,9 @@ for (const mode of ['2 workers', '2 nodes on redis'] as const) {
         await c.kill(alice!.node);
         await waitFor(() => bob!.seen.length === 2, 'member_removed', 15_000);
         await waitFor(() => hooks.about(shared).length === 4 && hooks.about(alone).length === 4, 'departure webhooks', 20_000);
+        await waitFor(() => watched.length === 3, 'alice offline');
         await Bun.sleep(SETTLE);
+        expect(watched.slice(1)).toEqual(['online alice', 'offline alice']); // after the state at sign-in (one way or the other)
         expect(bob!.seen).toEqual([`${shared} pusher:member_added {"id":"alice","info":{"name":"alice"}}`, `${shared} pusher:member_removed {"id":"alice","info":{"name":"alice"}}`]);
         expect((bob!.pusher.channel(shared) as unknown as { members: { count: number } }).members.count).toBe(1);
         const names = (channel: string) => hooks.about(channel).map((e) => `${e.name}${e.user_id ? ` ${e.user_id}` : ''}`);
