@@ -4,7 +4,6 @@ import type { ResolvedApp } from '../config/schema';
 import type { Socket } from '../server/node';
 import { channelProblem, channelType, userOfChannel } from './channel-names';
 import { CLOSE, errorFrame, frame, subscriptionError } from './frames';
-import { keyOf } from './registry';
 import { pusherOf, type PusherServer } from './server';
 import { checkAuth } from './signatures';
 import { MAX_WATCHLIST } from './users';
@@ -82,12 +81,11 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
   }
   if (type.cache) {
-    const last = layer.registry.cached(keyOf(app.id, name));
-    if (last !== undefined) ws.send(last);
-    else {
-      ws.send(JSON.stringify({ event: 'pusher:cache_miss', channel: name }));
-      layer.webhooks.send(app, { name: 'cache_miss', channel: name });
-    }
+    const { event, live } = await layer.lastCached(app, name);
+    if (conn.closed || live) return;
+    if (event) return void ws.send(event.payload);
+    ws.send(JSON.stringify({ event: 'pusher:cache_miss', channel: name }));
+    layer.webhooks.send(app, { name: 'cache_miss', channel: name });
   }
 }
 

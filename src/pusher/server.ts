@@ -9,6 +9,7 @@ import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
 import { channelType, userChannel } from './channel-names';
+import { CacheChannels } from './cache';
 import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
@@ -39,7 +40,7 @@ export interface PusherConn {
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
 type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -48,6 +49,7 @@ export class PusherServer implements NodeExtension {
   readonly transitions: Transitions;
   readonly webhooks: Webhooks;
   readonly users = new Users(this);
+  readonly cache = new CacheChannels();
   readonly #apps: ResolvedApp[];
   readonly #sockets = new Set<Socket>();
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
@@ -151,6 +153,7 @@ export class PusherServer implements NodeExtension {
 
   async stop(): Promise<void> {
     clearInterval(this.#sweep);
+    this.cache.stop();
     await this.webhooks.flush();
   }
 
@@ -201,7 +204,7 @@ export class PusherServer implements NodeExtension {
   }
 
   #deliver(key: string, payload: string, except: number[], cache: boolean): void {
-    if (cache) this.registry.remember(key, payload);
+    if (cache) this.cache.remember(key, payload);
     const topic = topicOf(key);
     const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
     if (skipped.length === 0) return void this.node.bun.publish(topic, payload);
@@ -211,6 +214,12 @@ export class PusherServer implements NodeExtension {
     for (const ws of out) ws.unsubscribe(topic);
     this.node.bun.publish(topic, payload);
     for (const ws of out) ws.subscribe(topic);
+  }
+
+  /** What a new subscriber of a cache channel gets: the last event here, else the newest on another node (cache.ts). */
+  lastCached(app: ResolvedApp, channel: string): ReturnType<CacheChannels['last']> {
+    const key = keyOf(app.id, channel);
+    return this.cache.last(key, () => this.node.adapter.ask({ kind: 'app', q: { p: 'cache', key } satisfies Asked }));
   }
 
   /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
@@ -322,6 +331,8 @@ export class PusherServer implements NodeExtension {
         return this.registry.members(asked.key);
       case 'channels':
         return this.registry.channels(asked.app, asked.prefix);
+      case 'cache':
+        return this.cache.local(asked.key) ?? null;
       case 'online':
         return this.users.online(asked.app, asked.ids);
     }

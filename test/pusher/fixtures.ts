@@ -55,6 +55,8 @@ export interface Cluster extends AsyncDisposable {
   output(): string;
   /** SIGKILLs the process serving node `node` (a worker, or a Redis node): it says nothing to the others. */
   kill(node: number): Promise<void>;
+  /** Redis only: starts one more node, late, and returns its URL (also added to `urls`). */
+  addNode(): Promise<string>;
 }
 
 const config = (workers: number, hookUrl: string, adapter = '', extra = '') => `
@@ -72,13 +74,14 @@ export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Pro
   const odys: Ody[] = [];
   const dirs: string[] = [];
   let redis: TestRedis | undefined;
+  let adapter = '';
   const start = async (text: string) => {
     dirs.push(project({ 'config/websockets.ts': text }));
     odys.push(await startOdy(['websocket', 'start'], dirs.at(-1)!));
   };
   if (mode === '2 nodes on redis') {
     redis = await startRedis();
-    const adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher' },`;
+    adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher' },`;
     for (let i = 0; i < 2; i++) await start(config(1, hookUrl, adapter, extra));
   } else {
     await start(config(mode === '2 workers' ? 2 : 1, hookUrl, '', extra));
@@ -102,6 +105,12 @@ export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Pro
       ody.proc.kill('SIGKILL');
       await ody.proc.exited;
       cluster.sdk = sdkFor(odys.find((o) => o.proc.exitCode === null)!); // the API on a live node
+    },
+    async addNode() {
+      if (!redis) throw new Error('addNode needs the redis mode');
+      await start(config(1, hookUrl, adapter, extra));
+      cluster.urls.push(odys.at(-1)!.url);
+      return odys.at(-1)!.url;
     },
     async [Symbol.asyncDispose]() {
       await Promise.all(odys.map((o) => o.stop()));
