@@ -13,9 +13,11 @@ import { CacheChannels } from './cache';
 import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
+import { Liveness } from './liveness';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
 import { socketId } from './socket-id';
+import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
 import { Webhooks } from './webhooks';
@@ -51,9 +53,9 @@ export class PusherServer implements NodeExtension {
   readonly users = new Users(this);
   readonly cache = new CacheChannels();
   readonly #apps: ResolvedApp[];
-  readonly #sockets = new Set<Socket>();
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
-  readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #liveness: Liveness;
+  readonly #counts: SubscriptionCounts;
   readonly #maxBodySize: number;
   readonly log = logger.withTag('pusher');
 
@@ -71,10 +73,12 @@ export class PusherServer implements NodeExtension {
       changed: (key, up, held) => this.#changed(key, up, held),
       held: (key) => this.webhooks.holds(key),
     });
+    this.#counts = new SubscriptionCounts({
+      count: async (app, channel) => (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0,
+      publish: (app, channel, payload) => this.publish(app, channel, payload),
+    });
     node.extend(this);
-    const every = Math.min(5000, Math.max(250, (Math.min(...this.#apps.map((a) => a.activityTimeout)) * 1000) / 2));
-    this.#sweep = setInterval(() => this.#checkLiveness(), every);
-    this.#sweep.unref?.();
+    this.#liveness = new Liveness(this.#apps);
   }
 
   app(id: string): ResolvedApp | undefined {
@@ -118,7 +122,7 @@ export class PusherServer implements NodeExtension {
       ws.send(errorFrame(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`));
       return ws.close(CLOSE.unsupportedProtocol, 'Unsupported protocol version');
     }
-    this.#sockets.add(ws);
+    this.#liveness.add(ws);
     ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: conn.app.activityTimeout })));
   }
 
@@ -138,7 +142,7 @@ export class PusherServer implements NodeExtension {
   closed(ws: Socket): void {
     const conn = pusherOf(ws);
     conn.closed = true;
-    this.#sockets.delete(ws);
+    this.#liveness.delete(ws);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
     for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
@@ -147,12 +151,12 @@ export class PusherServer implements NodeExtension {
 
   /** Graceful stop: 4200 tells pusher-js to reconnect at once (to another node, or this one restarted). */
   closeAll(): void {
-    clearInterval(this.#sweep);
-    for (const ws of this.#sockets) ws.close(CLOSE.reconnect, 'Server shutting down, reconnect');
+    this.#liveness.stop();
+    for (const ws of this.#liveness.sockets) ws.close(CLOSE.reconnect, 'Server shutting down, reconnect');
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#sweep);
+    this.#liveness.stop();
     this.cache.stop();
     await this.webhooks.flush();
   }
@@ -165,21 +169,7 @@ export class PusherServer implements NodeExtension {
     if (this.registry.subscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.add(`c\u0000${key}`);
     if (member && this.registry.join(key, member, ws)) this.transitions.add(`m\u0000${key}\u0000${member.id}`);
     ws.subscribe(topicOf(key));
-    if (app.subscriptionCount && !member) this.#countLater(app, channel);
-  }
-
-  readonly #counting = new Set<string>();
-
-  /** pusher_internal:subscription_count after a change, the cluster-wide count asked once per burst of changes. */
-  #countLater(app: ResolvedApp, channel: string): void {
-    const key = keyOf(app.id, channel);
-    if (this.#counting.has(key)) return;
-    this.#counting.add(key);
-    setTimeout(async () => {
-      this.#counting.delete(key);
-      const count = (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0;
-      if (count > 0) this.publish(app, channel, frame('pusher_internal:subscription_count', JSON.stringify({ subscription_count: count }), channel));
-    }, 100).unref?.();
+    if (app.subscriptionCount && !member) this.#counts.changed(app, channel);
   }
 
   leave(ws: Socket, app: ResolvedApp, channel: string): boolean {
@@ -191,7 +181,7 @@ export class PusherServer implements NodeExtension {
     if (!conn.closed) ws.unsubscribe(topicOf(key));
     if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
     if (this.registry.unsubscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
-    if (app.subscriptionCount && sub.userId === undefined) this.#countLater(app, channel);
+    if (app.subscriptionCount && sub.userId === undefined) this.#counts.changed(app, channel);
     return true;
   }
 
@@ -294,22 +284,6 @@ export class PusherServer implements NodeExtension {
     if (this.transitions.count(tkey) > 0) return true;
     const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'tr', key: tkey, from: -1, intent: 'join' } satisfies Asked })) as ({ phase: string | null } | null)[];
     return answers.some((a) => a?.phase === 'steady' || a?.phase === 'joining');
-  }
-
-  /** Server pings after activityTimeout of silence; a client silent as long again is closed with 4201. */
-  #checkLiveness(): void {
-    const now = Date.now();
-    for (const ws of this.#sockets) {
-      const conn = pusherOf(ws);
-      const timeout = conn.app!.activityTimeout * 1000;
-      if (conn.pingedAt === 0 && now - conn.lastSeen >= timeout) {
-        conn.pingedAt = now;
-        ws.send(frame('pusher:ping', {}));
-      } else if (conn.pingedAt !== 0 && now - conn.pingedAt >= timeout) {
-        ws.send(errorFrame(CLOSE.pongTimeout, 'Pong reply not received in time'));
-        ws.close(CLOSE.pongTimeout, 'Pong reply not received in time');
-      }
-    }
   }
 
   // -- NodeExtension: what other nodes' Pusher layers send and ask --
