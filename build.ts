@@ -8,8 +8,18 @@ function fail(logs: unknown[]): never {
   process.exit(1);
 }
 
+// pusher-js's browser build, served by the built-in Server's presence demo (GET /presence/pusher.js).
+// Its licence (MIT) travels with the copy, as a leading comment.
+const pusherJsText = `/*\n${await Bun.file('node_modules/pusher-js/LICENCE').text()}*/\n${await Bun.file('node_modules/pusher-js/dist/web/pusher.min.js').text()}`;
+const embedPusherJs: Bun.BunPlugin = {
+  name: 'embed-pusher-js',
+  setup(build) {
+    build.onLoad({ filter: /src\/server\/pusher-js-bundle\.ts$/ }, () => ({ contents: `export const pusherJsBundle = ${JSON.stringify(pusherJsText)};`, loader: 'js' }));
+  },
+};
+
 // ody's runtime as one JavaScript file: `ody build` in the binary compiles apps from it (the binary has no source tree).
-const runtime = await Bun.build({ entrypoints: ['src/cli/runtime.ts'], target: 'bun', format: 'esm' });
+const runtime = await Bun.build({ entrypoints: ['src/cli/runtime.ts'], target: 'bun', format: 'esm', plugins: [embedPusherJs] });
 if (!runtime.success) fail(runtime.logs);
 const runtimeText = await runtime.outputs[0]!.text();
 
@@ -22,6 +32,7 @@ const result = await Bun.build({
   format: 'esm',
   bytecode: true,
   plugins: [
+    embedPusherJs,
     {
       name: 'embed-runtime',
       setup(build) {

@@ -23,4 +23,5 @@ export const CLOSE = {
   reconnect: 4200,
   pongTimeout: 4201,
   clientEventRate: 4301,
+  watchlistTooLong: 4302,
 } as const;

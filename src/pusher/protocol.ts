@@ -4,9 +4,9 @@ import type { ResolvedApp } from '../config/schema';
 import type { Socket } from '../server/node';
 import { channelProblem, channelType, userOfChannel } from './channel-names';
 import { CLOSE, errorFrame, frame, subscriptionError } from './frames';
-import { keyOf } from './registry';
 import { pusherOf, type PusherServer } from './server';
 import { checkAuth } from './signatures';
+import { MAX_WATCHLIST } from './users';
 
 type Data = Record<string, unknown>;
 
@@ -81,12 +81,11 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
   }
   if (type.cache) {
-    const last = layer.registry.cached(keyOf(app.id, name));
-    if (last !== undefined) ws.send(last);
-    else {
-      ws.send(JSON.stringify({ event: 'pusher:cache_miss', channel: name }));
-      layer.webhooks.send(app, { name: 'cache_miss', channel: name });
-    }
+    const { event, live } = await layer.lastCached(app, name);
+    if (conn.closed || live) return;
+    if (event) return void ws.send(event.payload);
+    ws.send(JSON.stringify({ event: 'pusher:cache_miss', channel: name }));
+    layer.webhooks.send(app, { name: 'cache_miss', channel: name });
   }
 }
 
@@ -108,18 +107,22 @@ function parseMember(channelData: string, app: ResolvedApp): { id: string; info:
 function signin(layer: PusherServer, ws: Socket, app: ResolvedApp, d: Data): void {
   const conn = pusherOf(ws);
   const userData = typeof d.user_data === 'string' ? d.user_data : '';
-  let id: unknown;
+  let parsed: { id?: unknown; watchlist?: unknown } | undefined;
   try {
-    id = JSON.parse(userData).id;
+    parsed = JSON.parse(userData);
   } catch {}
+  const id = parsed?.id;
   if (!checkAuth(app, d.auth, `${conn.socketId}::user::${userData}`) || typeof id !== 'string' || id === '') {
     ws.send(errorFrame(CLOSE.unauthorized, 'Invalid user authentication'));
     return ws.close(CLOSE.unauthorized, 'Invalid user authentication');
   }
-  if (conn.userId !== undefined) layer.registry.signOut(keyOf(app.id, conn.userId), ws);
-  conn.userId = id;
-  layer.registry.signIn(keyOf(app.id, id), ws);
+  const watchlist = Array.isArray(parsed!.watchlist) ? parsed!.watchlist.filter((w) => typeof w === 'string' || typeof w === 'number').map(String) : [];
+  if (watchlist.length > MAX_WATCHLIST) {
+    ws.send(errorFrame(CLOSE.watchlistTooLong, `Watchlist longer than ${MAX_WATCHLIST} user ids`));
+    return ws.close(CLOSE.watchlistTooLong, 'Watchlist too long');
+  }
   ws.send(frame('pusher:signin_success', JSON.stringify({ user_data: userData })));
+  void layer.users.signIn(ws, app, id, watchlist).catch((error) => layer.log.error(`sign-in on fd ${ws.data.fd} failed: ${(error as Error).message}`));
 }
 
 function clientEvent(layer: PusherServer, ws: Socket, app: ResolvedApp, event: string, channel: unknown, data: unknown): void {

@@ -1,4 +1,4 @@
-// This node's channels: who is subscribed to what, presence users, signed-in users, and cache channels' last events.
+// This node's channels: who is subscribed to what, presence users, signed-in users (cache channels: cache.ts).
 // Only local sockets are here; the rest of the cluster is asked (see server.ts), never copied.
 import type { Socket } from '../server/node';
 
@@ -13,14 +13,10 @@ export const keyOf = (app: string, name: string) => `${app}\u0000${name}`;
 /** Bun topic of a channel: NUL-prefixed, so no user topic (checkTopic refuses NUL) can collide with it. */
 export const topicOf = (key: string) => `\u0000pusher\u0000${key}`;
 
-/** Cache channels keep their last event this long (Pusher: up to 30 minutes). */
-export const CACHE_TTL_MS = 30 * 60 * 1000;
-
 export class Registry {
   readonly #subscribers = new Map<string, Set<Socket>>();
   readonly #users = new Map<string, Map<string, { info: unknown; sockets: Set<Socket> }>>();
   readonly #signedIn = new Map<string, Set<Socket>>();
-  readonly #cache = new Map<string, { payload: string; at: number }>();
 
   /** Adds a subscriber; true when it is the channel's first on this node. */
   subscribe(key: string, ws: Socket): boolean {
@@ -87,30 +83,23 @@ export class Registry {
     return out;
   }
 
-  signIn(key: string, ws: Socket): void {
+  /** True when it is the user's first signed-in socket on this node. */
+  signIn(key: string, ws: Socket): boolean {
     let set = this.#signedIn.get(key);
     if (!set) this.#signedIn.set(key, (set = new Set()));
     set.add(ws);
+    return set.size === 1;
   }
 
-  signOut(key: string, ws: Socket): void {
+  /** True when the user has no signed-in socket left on this node. */
+  signOut(key: string, ws: Socket): boolean {
     const set = this.#signedIn.get(key);
-    if (set?.delete(ws) && set.size === 0) this.#signedIn.delete(key);
+    if (!set?.delete(ws) || set.size > 0) return false;
+    this.#signedIn.delete(key);
+    return true;
   }
 
   signedIn(key: string): Socket[] {
     return [...(this.#signedIn.get(key) ?? [])];
-  }
-
-  remember(key: string, payload: string): void {
-    this.#cache.set(key, { payload, at: Date.now() });
-  }
-
-  /** The last event of a cache channel, if younger than CACHE_TTL_MS. */
-  cached(key: string): string | undefined {
-    const hit = this.#cache.get(key);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.payload;
-    this.#cache.delete(key);
-    return undefined;
   }
 }

@@ -9,12 +9,17 @@ import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
 import { channelType, userChannel } from './channel-names';
+import { CacheChannels } from './cache';
+import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
+import { Liveness } from './liveness';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
 import { socketId } from './socket-id';
+import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
+import { Users } from './users';
 import { Webhooks } from './webhooks';
 
 /** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
@@ -24,8 +29,10 @@ export interface PusherConn {
   socketId: string;
   /** Subscribed channels, with the presence user each was joined as. */
   channels: Map<string, { userId?: string }>;
-  /** Set by pusher:signin. */
+  /** Set by pusher:signin (users.ts). */
   userId?: string;
+  /** User ids this signed-in socket watches (its user_data's watchlist). */
+  watchlist?: string[];
   lastSeen: number;
   /** When the server's pusher:ping went out unanswered (0: none pending). */
   pingedAt: number;
@@ -33,9 +40,9 @@ export interface PusherConn {
 }
 
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
-type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string };
+type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string };
+type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -43,10 +50,12 @@ export class PusherServer implements NodeExtension {
   readonly registry = new Registry();
   readonly transitions: Transitions;
   readonly webhooks: Webhooks;
+  readonly users = new Users(this);
+  readonly cache = new CacheChannels();
   readonly #apps: ResolvedApp[];
-  readonly #sockets = new Set<Socket>();
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
-  readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #liveness: Liveness;
+  readonly #counts: SubscriptionCounts;
   readonly #maxBodySize: number;
   readonly log = logger.withTag('pusher');
 
@@ -64,10 +73,12 @@ export class PusherServer implements NodeExtension {
       changed: (key, up, held) => this.#changed(key, up, held),
       held: (key) => this.webhooks.holds(key),
     });
+    this.#counts = new SubscriptionCounts({
+      count: async (app, channel) => (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0,
+      publish: (app, channel, payload) => this.publish(app, channel, payload),
+    });
     node.extend(this);
-    const every = Math.min(5000, Math.max(250, (Math.min(...this.#apps.map((a) => a.activityTimeout)) * 1000) / 2));
-    this.#sweep = setInterval(() => this.#checkLiveness(), every);
-    this.#sweep.unref?.();
+    this.#liveness = new Liveness(this.#apps);
   }
 
   app(id: string): ResolvedApp | undefined {
@@ -111,7 +122,7 @@ export class PusherServer implements NodeExtension {
       ws.send(errorFrame(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`));
       return ws.close(CLOSE.unsupportedProtocol, 'Unsupported protocol version');
     }
-    this.#sockets.add(ws);
+    this.#liveness.add(ws);
     ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: conn.app.activityTimeout })));
   }
 
@@ -131,21 +142,22 @@ export class PusherServer implements NodeExtension {
   closed(ws: Socket): void {
     const conn = pusherOf(ws);
     conn.closed = true;
-    this.#sockets.delete(ws);
+    this.#liveness.delete(ws);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
     for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
-    if (conn.userId !== undefined) this.registry.signOut(keyOf(conn.app.id, conn.userId), ws);
+    this.users.signOut(ws, conn.app);
   }
 
   /** Graceful stop: 4200 tells pusher-js to reconnect at once (to another node, or this one restarted). */
   closeAll(): void {
-    clearInterval(this.#sweep);
-    for (const ws of this.#sockets) ws.close(CLOSE.reconnect, 'Server shutting down, reconnect');
+    this.#liveness.stop();
+    for (const ws of this.#liveness.sockets) ws.close(CLOSE.reconnect, 'Server shutting down, reconnect');
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#sweep);
+    this.#liveness.stop();
+    this.cache.stop();
     await this.webhooks.flush();
   }
 
@@ -157,21 +169,7 @@ export class PusherServer implements NodeExtension {
     if (this.registry.subscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.add(`c\u0000${key}`);
     if (member && this.registry.join(key, member, ws)) this.transitions.add(`m\u0000${key}\u0000${member.id}`);
     ws.subscribe(topicOf(key));
-    if (app.subscriptionCount && !member) this.#countLater(app, channel);
-  }
-
-  readonly #counting = new Set<string>();
-
-  /** pusher_internal:subscription_count after a change, the cluster-wide count asked once per burst of changes. */
-  #countLater(app: ResolvedApp, channel: string): void {
-    const key = keyOf(app.id, channel);
-    if (this.#counting.has(key)) return;
-    this.#counting.add(key);
-    setTimeout(async () => {
-      this.#counting.delete(key);
-      const count = (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0;
-      if (count > 0) this.publish(app, channel, frame('pusher_internal:subscription_count', JSON.stringify({ subscription_count: count }), channel));
-    }, 100).unref?.();
+    if (app.subscriptionCount && !member) this.#counts.changed(app, channel);
   }
 
   leave(ws: Socket, app: ResolvedApp, channel: string): boolean {
@@ -183,7 +181,7 @@ export class PusherServer implements NodeExtension {
     if (!conn.closed) ws.unsubscribe(topicOf(key));
     if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
     if (this.registry.unsubscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
-    if (app.subscriptionCount && sub.userId === undefined) this.#countLater(app, channel);
+    if (app.subscriptionCount && sub.userId === undefined) this.#counts.changed(app, channel);
     return true;
   }
 
@@ -196,7 +194,7 @@ export class PusherServer implements NodeExtension {
   }
 
   #deliver(key: string, payload: string, except: number[], cache: boolean): void {
-    if (cache) this.registry.remember(key, payload);
+    if (cache) this.cache.remember(key, payload);
     const topic = topicOf(key);
     const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
     if (skipped.length === 0) return void this.node.bun.publish(topic, payload);
@@ -208,10 +206,20 @@ export class PusherServer implements NodeExtension {
     for (const ws of out) ws.subscribe(topic);
   }
 
+  /** What a new subscriber of a cache channel gets: the last event here, else the newest on another node (cache.ts). */
+  lastCached(app: ResolvedApp, channel: string): ReturnType<CacheChannels['last']> {
+    const key = keyOf(app.id, channel);
+    return this.cache.last(key, () => this.node.adapter.ask({ kind: 'app', q: { p: 'cache', key } satisfies Asked }));
+  }
+
   /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
   async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
     const key = keyOf(app.id, channel);
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked })) as (Member[] | null)[];
+    // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
+    const seen = (list: unknown, node: number) => {
+      for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
+    };
+    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
     const out = new Map<string, unknown>();
     for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
     return out;
@@ -255,6 +263,7 @@ export class PusherServer implements NodeExtension {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
     const app = this.app(appId);
     if (!app) return;
+    if (kind === 'u') return this.users.announce(appId, channel, up); // `channel` is the user id here
     if (kind === 'm') {
       const key = keyOf(appId, channel);
       const info = this.registry.members(key).find((m) => m.id === userId)?.info;
@@ -277,27 +286,12 @@ export class PusherServer implements NodeExtension {
     return answers.some((a) => a?.phase === 'steady' || a?.phase === 'joining');
   }
 
-  /** Server pings after activityTimeout of silence; a client silent as long again is closed with 4201. */
-  #checkLiveness(): void {
-    const now = Date.now();
-    for (const ws of this.#sockets) {
-      const conn = pusherOf(ws);
-      const timeout = conn.app!.activityTimeout * 1000;
-      if (conn.pingedAt === 0 && now - conn.lastSeen >= timeout) {
-        conn.pingedAt = now;
-        ws.send(frame('pusher:ping', {}));
-      } else if (conn.pingedAt !== 0 && now - conn.pingedAt >= timeout) {
-        ws.send(errorFrame(CLOSE.pongTimeout, 'Pong reply not received in time'));
-        ws.close(CLOSE.pongTimeout, 'Pong reply not received in time');
-      }
-    }
-  }
-
   // -- NodeExtension: what other nodes' Pusher layers send and ask --
   told(_from: number, data: unknown): void {
     const told = data as Told;
     if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
     else if (told.p === 'term') this.#terminate(told.key);
+    else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
   }
 
   answer(query: unknown): unknown {
@@ -305,14 +299,28 @@ export class PusherServer implements NodeExtension {
     switch (asked.p) {
       case 'tr':
         return asked.from === -1 ? { phase: this.transitions.count(asked.key) > 0 ? 'steady' : null, held: false } : this.transitions.answer(asked);
+      case 'gone':
+        return answerGone(asked, this.transitions);
       case 'members':
         return this.registry.members(asked.key);
       case 'channels':
         return this.registry.channels(asked.app, asked.prefix);
+      case 'cache':
+        return this.cache.local(asked.key) ?? null;
+      case 'online':
+        return this.users.online(asked.app, asked.ids);
     }
   }
 
-  nodeLeft(_id: number): void {}
+  /** A node left (said bye, exited, or went silent): announce the departures it can no longer announce. */
+  nodeLeft(id: number): void {
+    nodeGone(id, {
+      transitions: this.transitions,
+      ask: (query, each) => this.node.adapter.ask({ kind: 'app', q: query satisfies Asked }, undefined, each),
+      self: () => this.node.adapter.status().node,
+      departed: (key) => this.#changed(key, false, false),
+    }).catch((error) => this.log.error(`announcing what node ${id} held failed: ${describeError(error)}`));
+  }
 
   userChannel(userId: string): string {
     return userChannel(userId);

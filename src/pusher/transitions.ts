@@ -1,5 +1,6 @@
 // Cluster-wide first-arrival / last-departure of a key (a channel's occupancy, a user's presence), decided exactly
-// once across nodes without a copy of anyone's state: each node counts only its own holders and asks the others.
+// once across nodes without a copy of anyone's state: each node counts only its own holders and asks the others
+// (it remembers only which node ids hold a key, see holders.ts).
 //
 // Protocol (per key). A node whose local count goes 0 -> 1 runs a *join round*: it marks itself `joining` and, in
 // the same turn, asks every other node for its phase of the key. 1 -> 0 runs a *leave round* (`leaving`). Answers:
@@ -14,7 +15,9 @@
 // answer from B to A travels behind any ask B sent earlier (per-sender order on every adapter), so if A sees B, B
 // sees A or finds A already settled. The participant sets are then the same on both, and one id is highest.
 // Limits: never announced twice, but with three or more nodes racing on one key within one round trip an
-// announcement can be missed; a node that dies takes its holders with it silently (no departure is announced).
+// announcement can be missed. A node that dies announces nothing itself: `holders` (what the rounds show about
+// other nodes) lets the survivors announce for it (departures.ts).
+import { RemoteHolders } from './holders';
 
 export type Phase = 'steady' | 'joining' | 'leaving';
 export interface TransitionQuery {
@@ -50,6 +53,8 @@ export interface TransitionHooks {
 
 export class Transitions {
   readonly #entries = new Map<string, Entry>();
+  /** Which other nodes hold which keys, as the rounds (theirs and ours) show it. */
+  readonly holders = new RemoteHolders();
 
   constructor(private readonly hooks: TransitionHooks) {}
 
@@ -73,6 +78,7 @@ export class Transitions {
   }
 
   answer(query: TransitionQuery): TransitionAnswer {
+    this.holders.saw(query.key, query.from, query.intent === 'join');
     const entry = this.#entries.get(query.key);
     const held = this.hooks.held(query.key);
     if (!entry) return { phase: null, held };
@@ -112,6 +118,7 @@ export class Transitions {
     this.hooks
       .ask({ p: 'tr', key, from: self, intent }, (raw, node) => {
         const answer = raw as TransitionAnswer | null;
+        this.holders.saw(key, node, answer?.phase === 'steady' || answer?.phase === 'joining');
         if (answer?.held) held = true;
         if (answer && blocking.includes(answer.phase)) resolve(false); // decided: someone else holds it
         else if (answer?.phase === same) peers.add(node);

@@ -5,6 +5,7 @@ import { readBody } from '../http/body';
 import { verifyToken } from '../http/token';
 import { logger } from '../log/logger';
 import { demoPage } from './demo-page';
+import { presenceRoute } from './presence-page';
 import type { Handshake } from './handshake';
 import type { Frame, OpenRequest } from './types';
 import type { WsServer } from './ws-server';
@@ -71,10 +72,15 @@ export class Server {
     logger.info(`Connection <${fd}> ended before becoming a WebSocket`);
   }
 
-  /** GET / demo page and POST (with x-api-key) to broadcast the body to every client. (/health is answered before any callback: src/http/health.ts.) */
+  /**
+   * GET / demo page, GET /presence presence demo (with its pusher-js and auth endpoint, when an app is configured),
+   * and POST (with x-api-key) to broadcast the body to every client. (/health is answered before any callback.)
+   */
   static async onRequest(request: Request, server: WsServer): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (request.method === 'GET' && pathname === '/') return new Response(demoPage(), { headers: { 'content-type': 'text/html; charset=utf-8' } });
+    const presence = await presenceRoute(request, server.config.apps[0]);
+    if (presence) return presence;
     if (request.method === 'POST') {
       if (!hasApiKey(request, server.config.secretKey)) return json({ error: 'unauthorized: send the secret key in x-api-key' }, 401);
       const limit = server.config.additional.maxPayloadLength;

@@ -21,7 +21,8 @@ export function demoPage(): string {
 </head>
 <body>
 <h1>ody chat demo</h1>
-<p>Messages you send are relayed to every other client connected to this server.</p>
+<p>Messages you send are relayed to every other client connected to this server. With a Pusher app configured,
+<a href="/presence">the presence demo</a> shows who is online.</p>
 <form id="connect">
   <input id="key" type="password" placeholder="token (ody token) or secret key" autocomplete="off" aria-label="token or secret key">
   <button id="connect-btn">Connect</button>

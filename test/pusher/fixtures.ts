@@ -1,5 +1,7 @@
 // The clusters the Pusher suite runs on (1 worker, 2 workers over IPC, 2 nodes on a real Redis), each the compiled
 // binary with one app whose webhooks go to a receiver in the test; and clients: pusher-js, the pusher SDK, raw sockets.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Pusher from 'pusher-js';
 import PusherSdk from 'pusher';
 import { project, startOdy, type Ody, ensureBinary } from '../helpers/binary';
@@ -51,6 +53,10 @@ export interface Cluster extends AsyncDisposable {
   nodes: number;
   sdk: PusherSdk;
   output(): string;
+  /** SIGKILLs the process serving node `node` (a worker, or a Redis node): it says nothing to the others. */
+  kill(node: number): Promise<void>;
+  /** Redis only: starts one more node, late, and returns its URL (also added to `urls`). */
+  addNode(): Promise<string>;
 }
 
 const config = (workers: number, hookUrl: string, adapter = '', extra = '') => `
@@ -63,29 +69,55 @@ export default defineConfig({
 });
 `;
 
-export async function startCluster(mode: Mode, hookUrl: string): Promise<Cluster> {
+export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Promise<Cluster> {
   ensureBinary();
   const odys: Ody[] = [];
+  const dirs: string[] = [];
   let redis: TestRedis | undefined;
+  let adapter = '';
+  const start = async (text: string) => {
+    dirs.push(project({ 'config/websockets.ts': text }));
+    odys.push(await startOdy(['websocket', 'start'], dirs.at(-1)!));
+  };
   if (mode === '2 nodes on redis') {
     redis = await startRedis();
-    const adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher' },`;
-    for (let i = 0; i < 2; i++) odys.push(await startOdy(['websocket', 'start'], project({ 'config/websockets.ts': config(1, hookUrl, adapter) })));
+    adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher' },`;
+    for (let i = 0; i < 2; i++) await start(config(1, hookUrl, adapter, extra));
   } else {
-    odys.push(await startOdy(['websocket', 'start'], project({ 'config/websockets.ts': config(mode === '2 workers' ? 2 : 1, hookUrl) })));
+    await start(config(mode === '2 workers' ? 2 : 1, hookUrl, '', extra));
   }
-  const port = new URL(odys[0]!.url).port;
-  return {
+  const sdkFor = (ody: Ody) => new PusherSdk({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: new URL(ody.url).port, useTLS: false });
+  const cluster: Cluster = {
     mode,
     urls: odys.map((o) => o.url),
     nodes: mode === '1 worker' ? 1 : 2,
-    sdk: new PusherSdk({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port, useTLS: false }),
+    sdk: sdkFor(odys[0]!),
     output: () => odys.map((o) => o.output()).join('\n'),
+    async kill(node) {
+      if (mode === '2 workers') {
+        // Workers get node ids 1, 2 in index order at start; the pid file lists their pids in that order.
+        const pids = (JSON.parse(readFileSync(join(dirs[0]!, 'storage', 'ody_websockets.pid'), 'utf8')) as { workers: number[] }).workers;
+        process.kill(pids[node - 1]!, 'SIGKILL');
+        return;
+      }
+      const ody = odys.find((o) => o.output().includes(`redis adapter up: node ${node},`));
+      if (!ody) throw new Error(`no process serves node ${node}`);
+      ody.proc.kill('SIGKILL');
+      await ody.proc.exited;
+      cluster.sdk = sdkFor(odys.find((o) => o.proc.exitCode === null)!); // the API on a live node
+    },
+    async addNode() {
+      if (!redis) throw new Error('addNode needs the redis mode');
+      await start(config(1, hookUrl, adapter, extra));
+      cluster.urls.push(odys.at(-1)!.url);
+      return odys.at(-1)!.url;
+    },
     async [Symbol.asyncDispose]() {
       await Promise.all(odys.map((o) => o.stop()));
       await redis?.[Symbol.asyncDispose]();
     },
   };
+  return cluster;
 }
 
 export interface Client {
@@ -98,7 +130,7 @@ export interface Client {
 }
 
 /** A pusher-js client signing as `user` (for presence) with the server SDK, as an app's auth endpoint would. */
-export async function client(url: string, sdk: PusherSdk, user = 'anon', info: Record<string, unknown> = { name: user }): Promise<Client> {
+export async function client(url: string, sdk: PusherSdk, user = 'anon', info: Record<string, unknown> = { name: user }, watchlist?: string[]): Promise<Client> {
   const u = new URL(url);
   const pusher = new Pusher(APP.key, {
     wsHost: u.hostname, wsPort: Number(u.port), forceTLS: false, enabledTransports: ['ws'], disableStats: true, cluster: 'mt1',
@@ -106,7 +138,7 @@ export async function client(url: string, sdk: PusherSdk, user = 'anon', info: R
       customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, callback: (e: Error | null, a: unknown) => void) =>
         callback(null, channelName.startsWith('presence-') ? sdk.authorizeChannel(socketId, channelName, { user_id: user, user_info: info }) : sdk.authorizeChannel(socketId, channelName)),
     } as never,
-    userAuthentication: { customHandler: ({ socketId }: { socketId: string }, callback: (e: Error | null, a: unknown) => void) => callback(null, sdk.authenticateUser(socketId, { id: user })) } as never,
+    userAuthentication: { customHandler: ({ socketId }: { socketId: string }, callback: (e: Error | null, a: unknown) => void) => callback(null, sdk.authenticateUser(socketId, { id: user, ...(watchlist ? { watchlist } : {}) })) } as never,
   });
   const seen: string[] = [];
   await waitFor(() => pusher.connection.state === 'connected', 'connected');
@@ -115,12 +147,12 @@ export async function client(url: string, sdk: PusherSdk, user = 'anon', info: R
 }
 
 /** Clients (users given) placed so that, when the cluster has two nodes, the first two sit on different nodes. */
-export async function spread(c: Cluster, users: string[]): Promise<Client[]> {
+export async function spread(c: Cluster, users: string[], watchlists: Record<string, string[]> = {}): Promise<Client[]> {
   const out: Client[] = [];
   const spare: Client[] = [];
   for (const [i, user] of users.entries()) {
     for (let tries = 0; ; tries++) {
-      const candidate = await client(c.urls[i % c.urls.length]!, c.sdk, user);
+      const candidate = await client(c.urls[i % c.urls.length]!, c.sdk, user, { name: user }, watchlists[user]);
       const wantOther = i === 1 && c.nodes > 1;
       if (!wantOther || candidate.node !== out[0]!.node || tries > 40) {
         out.push(candidate);

@@ -1,0 +1,86 @@
+// Signed-in users and their watchlists. A user is online while one of its sockets, on any node, is signed in: that
+// is a cluster-wide transition like a presence member's (key `u\0app\0user`, transitions.ts), so going online or
+// offline is announced once, and a dead node's users go offline through departures.ts. Watchers (sockets that
+// signed in with a `watchlist`) are indexed on their own node; the node that announces a change tells every node.
+import type { ResolvedApp } from '../config/schema';
+import type { Socket } from '../server/node';
+import { frame } from './frames';
+import { keyOf } from './registry';
+import { pusherOf, type PusherServer } from './server';
+
+/** Pusher's limit on a watchlist's length (more is refused with 4302). */
+export const MAX_WATCHLIST = 100;
+
+export const userKey = (app: string, userId: string) => `u\u0000${keyOf(app, userId)}`;
+
+/** The frame pusher-js's user.watchlist turns into 'online' / 'offline' events. */
+function watchlistEvents(online: string[], offline: string[]): string {
+  const events = [];
+  if (online.length > 0) events.push({ name: 'online', user_ids: online });
+  if (offline.length > 0) events.push({ name: 'offline', user_ids: offline });
+  return frame('pusher_internal:watchlist_events', JSON.stringify({ events }));
+}
+
+export class Users {
+  /** Watchers by keyOf(app, watched user id). */
+  readonly #watchers = new Map<string, Set<Socket>>();
+
+  constructor(private readonly layer: PusherServer) {}
+
+  /** A socket signed in as `userId`, watching `watchlist`; then it hears who of those is online now. */
+  async signIn(ws: Socket, app: ResolvedApp, userId: string, watchlist: string[]): Promise<void> {
+    const conn = pusherOf(ws);
+    this.signOut(ws, app); // signing in again replaces the previous identity
+    conn.userId = userId;
+    conn.watchlist = watchlist;
+    if (this.layer.registry.signIn(keyOf(app.id, userId), ws)) this.layer.transitions.add(userKey(app.id, userId));
+    for (const id of watchlist) {
+      const key = keyOf(app.id, id);
+      (this.#watchers.get(key) ?? this.#watchers.set(key, new Set()).get(key)!).add(ws);
+    }
+    if (watchlist.length === 0) return;
+    const online = new Set(this.online(app.id, watchlist));
+    const ask = { p: 'online' as const, app: app.id, ids: watchlist };
+    await this.layer.node.adapter.ask({ kind: 'app', q: ask }, undefined, (answer, node) => {
+      for (const id of (answer as string[] | null) ?? []) {
+        online.add(id);
+        this.layer.transitions.holders.saw(userKey(app.id, id), node, true); // so we can take it offline if that node dies
+      }
+    });
+    if (conn.closed || conn.watchlist !== watchlist) return;
+    ws.send(watchlistEvents([...online], watchlist.filter((id) => !online.has(id))));
+  }
+
+  /** The socket is no longer signed in (closed, or signing in again). */
+  signOut(ws: Socket, app: ResolvedApp): void {
+    const conn = pusherOf(ws);
+    if (conn.userId === undefined) return;
+    if (this.layer.registry.signOut(keyOf(app.id, conn.userId), ws)) this.layer.transitions.remove(userKey(app.id, conn.userId));
+    for (const id of conn.watchlist ?? []) {
+      const key = keyOf(app.id, id);
+      const set = this.#watchers.get(key);
+      if (set?.delete(ws) && set.size === 0) this.#watchers.delete(key);
+    }
+    conn.userId = undefined;
+    conn.watchlist = undefined;
+  }
+
+  /** Which of `ids` are signed in on this node. */
+  online(app: string, ids: string[]): string[] {
+    return ids.filter((id) => this.layer.registry.signedIn(keyOf(app, id)).length > 0);
+  }
+
+  /** A user went online or offline cluster-wide (this node announces it): tell the watchers on every node. */
+  announce(app: string, userId: string, online: boolean): void {
+    this.notify(app, userId, online);
+    this.layer.node.adapter.tell({ p: 'watch', app, user: userId, online });
+  }
+
+  /** Tells this node's watchers of `userId`. */
+  notify(app: string, userId: string, online: boolean): void {
+    const watchers = this.#watchers.get(keyOf(app, userId));
+    if (!watchers) return;
+    const payload = online ? watchlistEvents([userId], []) : watchlistEvents([], [userId]);
+    for (const ws of watchers) ws.send(payload);
+  }
+}
