@@ -1,27 +1,16 @@
 // Rule: the demo page served on GET / chats through the server in a real browser (Debian's chromium), with the key or a token.
 import { expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { signToken } from '../../src/index';
 import { defaultConfig } from '../../src/server/default-config';
 import { serve } from '../helpers/server';
+import { browserMissing, launchBrowser } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// CI installs chromium (see .ci/run) and must run this; elsewhere it is skipped only when chromium is absent.
-const missing = !existsSync(CHROMIUM) && !process.env.CI;
-if (missing) console.warn(`skipping browser test: ${CHROMIUM} not found (apt-get install chromium)`);
 
-const launch = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-
-test.skipIf(missing)('two browser tabs chat through the built-in Server; a wrong key is refused', async () => {
+test.skipIf(browserMissing)('two browser tabs chat through the built-in Server; a wrong key is refused', async () => {
   const secret = 'browser-secret-42';
   await using s = serve({ ...defaultConfig(), host: '127.0.0.1', port: 0, secretKey: secret, additional: { workerNum: 1, logLevel: 'error' } });
-  const browser = await launch();
+  const browser = await launchBrowser();
   try {
     const [alice, bob, mallory] = await Promise.all([browser.newPage(), browser.newPage(), browser.newPage()]);
     for (const [page, key] of [[alice, secret], [bob, secret], [mallory, 'wrong']] as const) {
@@ -44,10 +33,10 @@ test.skipIf(missing)('two browser tabs chat through the built-in Server; a wrong
   }
 }, 60_000);
 
-test.skipIf(missing)('a browser tab connects with a signed token typed in the key field; an expired one is refused', async () => {
+test.skipIf(browserMissing)('a browser tab connects with a signed token typed in the key field; an expired one is refused', async () => {
   const secret = 'browser-secret-43';
   await using s = serve({ ...defaultConfig(), host: '127.0.0.1', port: 0, secretKey: secret, additional: { workerNum: 1, logLevel: 'error' } });
-  const browser = await launch();
+  const browser = await launchBrowser();
   try {
     const [ada, late] = await Promise.all([browser.newPage(), browser.newPage()]);
     const body = Buffer.from(JSON.stringify({ sub: 'late', exp: Math.floor(Date.now() / 1000) - 1 })).toString('base64url');

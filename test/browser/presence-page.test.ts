@@ -3,29 +3,19 @@
 // leave. Everything the page loads comes from ody itself (pusher-js is embedded in the binary); its auth endpoint
 // signs the demo channel only.
 import { expect, test } from 'bun:test';
-import { existsSync } from 'node:fs';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { bareEnv, project, startOdy } from '../helpers/binary';
+import { browserMissing, launchBrowser } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// CI installs chromium (see .ci/run) and must run this; elsewhere it is skipped only when chromium is absent.
-const missing = !existsSync(CHROMIUM) && !process.env.CI;
-if (missing) console.warn(`skipping browser test: ${CHROMIUM} not found (apt-get install chromium)`);
-
-const launch = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 
 const online = (page: Page) => page.locator('#members li').allTextContents();
 const until = (page: Page, names: string[]) =>
   page.waitForFunction((want) => [...document.querySelectorAll('#members li')].map((li) => li.textContent).join(',') === want, names.join(','), { timeout: 15_000 });
 
-test.skipIf(missing)('two tabs see each other on the presence page; when one closes, the other sees it leave', async () => {
+test.skipIf(browserMissing)('two tabs see each other on the presence page; when one closes, the other sees it leave', async () => {
   const env = bareEnv({ WEBSOCKET_PORT: '0', WEBSOCKET_WORKER_COUNT: '1', WEBSOCKET_APP_ID: 'demo', WEBSOCKET_APP_KEY: 'demo-key', WEBSOCKET_APP_SECRET: 'demo-secret-0123' });
   await using ody = await startOdy(['websocket', 'start'], project({}), env);
-  const browser = await launch();
+  const browser = await launchBrowser();
   try {
     const [ada, bob] = await Promise.all([browser.newPage(), browser.newPage()]);
     const foreign: string[] = [];
