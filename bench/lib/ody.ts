@@ -82,6 +82,7 @@ import { BenchController } from '../BenchController';
 export default defineConfig({
   host: '127.0.0.1',
   port: 9502, // the bench passes --port
+  secretKey: 'bench-secret-not-the-default', // as in production: the default secret is for loopback development
   callbacks: {
     [Event.ON_OPEN]: [BenchController, 'onOpen'],
     [Event.ON_MESSAGE]: [BenchController, 'onMessage'],

@@ -27,13 +27,13 @@ export class ConnectionGuard {
 
   /**
    * Handshake middleware: 503 when the client IP already holds maxPerIp connections (pending ones count,
-   * so a burst of slow handshakes cannot slip past). The slot is held until closed(fd). Slots are counted
-   * even with no limit, so a limit a reload turns on sees the connections already open.
+   * so a burst of slow handshakes cannot slip past). The slot is held until closed(fd). With no limit nothing is
+   * counted (a per-handshake cost for nobody): a limit a reload turns on counts connections opened after it.
    */
   perIpLimit(): Middleware {
     return (request, next, ctx) => {
       const fd = ctx.handshake?.fd;
-      if (fd === undefined) return next();
+      if (fd === undefined || this.maxPerIp === 0) return next();
       return this.admit(fd, ctx.ip) ?? next();
     };
   }

@@ -25,7 +25,8 @@ export interface Pipeline {
    */
   handshake(
     request: Request,
-    peer: string,
+    /** The client's address, looked up on first call (it costs a native call per handshake). */
+    peerOf: () => string,
     fd: number,
     shake: Handshake | undefined,
     accept: () => Response | undefined | Promise<Response | undefined>,
@@ -89,8 +90,9 @@ export function createPipeline(
 
   // The default secret is public knowledge: usable from this machine only (a proxy is refused at start).
   let toldOnce = false;
+  const defaultSecret = config.secretKey === DEFAULT_SECRET;
   const offMachine = (peer: string): Response | undefined => {
-    if (config.secretKey !== DEFAULT_SECRET || isLocalPeer(peer)) return undefined;
+    if (!defaultSecret || isLocalPeer(peer)) return undefined;
     if (!toldOnce) logger.error(`refused a request from ${peer}: this server uses the default secret key, which serves only clients on this machine; set WEBSOCKET_SECRET_KEY to a long random value (logged once)`);
     toldOnce = true;
     return new Response('Forbidden: this server still uses the default secret key and serves only clients on its own machine\n', { status: 403 });
@@ -122,14 +124,14 @@ export function createPipeline(
       }
     },
 
-    handshake(request, peer, fd, shake, accept, disconnected) {
-      const refused = offMachine(peer);
+    handshake(request, peerOf, fd, shake, accept, disconnected) {
+      const refused = defaultSecret ? offMachine(peerOf()) : undefined;
       if (refused) {
         disconnected();
         return refused;
       }
-      if (direct) return admitDirect(fd, clientIp(request, peer), accept, disconnected);
-      return throughMiddleware(request, peer, shake!, accept, disconnected);
+      if (direct) return admitDirect(fd, () => clientIp(request, peerOf()), accept, disconnected);
+      return throughMiddleware(request, peerOf(), shake!, accept, disconnected);
     },
 
     direct,
@@ -138,20 +140,25 @@ export function createPipeline(
     closed: (fd) => guard.closed(fd),
   };
 
-  function admitDirect(fd: number, ip: string, accept: () => Response | undefined | Promise<Response | undefined>, disconnected: () => void) {
-    const full = guard.admit(fd, ip);
+  function admitDirect(fd: number, ipOf: () => string, accept: () => Response | undefined | Promise<Response | undefined>, disconnected: () => void) {
+    // Without a per-IP limit nothing is counted per IP: no lookup, no slot (a limit a reload turns on counts from then on).
+    const full = guard.maxPerIp > 0 ? guard.admit(fd, ipOf()) : undefined;
     if (full) {
       disconnected();
       return full;
     }
-    node.beginHandshake(fd); // counted as pending (maxConnections, exist) while onHandshake runs
-    const done = (response: Response | undefined) => {
+    const result = accept();
+    if (!(result instanceof Promise)) {
+      if (result) guard.closed(fd);
+      return result;
+    }
+    // Only an asynchronous onHandshake leaves the fd pending (maxConnections, exist) past this turn.
+    node.beginHandshake(fd);
+    return result.then((response) => {
       node.endHandshake(fd);
       if (response) guard.closed(fd);
       return response;
-    };
-    const result = accept();
-    return result instanceof Promise ? result.then(done) : done(result);
+    });
   }
 
   async function throughMiddleware(

@@ -11,6 +11,7 @@ import type { ClientInfo } from './types';
 export interface Conn {
   fd: number;
   url: string;
+  /** The client's address; '' until someone asks (then read from the socket). */
   remoteAddress: string;
   protocol: string;
   connectTime: number;
@@ -214,9 +215,10 @@ export class Node implements LocalNode {
   }
 
   info(fd: number): ClientInfo | null {
-    const d = this.#sockets.get(fd)?.data;
-    if (!d) return null;
-    return { fd: d.fd, remoteAddress: d.remoteAddress, url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, node: this.adapter.status().node, data: (d.data ??= {}) };
+    const ws = this.#sockets.get(fd);
+    if (!ws) return null;
+    const d = ws.data;
+    return { fd: d.fd, remoteAddress: (d.remoteAddress ||= ws.remoteAddress), url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, node: this.adapter.status().node, data: (d.data ??= {}) };
   }
 
   stats(): Stats {

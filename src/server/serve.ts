@@ -13,6 +13,7 @@ import type { ResolvedHooks } from './callbacks';
 import type { EventName } from './events';
 import { Handshake } from './handshake';
 import { type Conn, Node, type Socket } from './node';
+import { OpenedConnection } from './open-request';
 import type { Frame } from './types';
 import { WsServer } from './ws-server';
 
@@ -97,9 +98,12 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const hook = running.hooks.handshake;
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
-    const peer = bun.requestIP(req)?.address ?? '';
-    const next = pusher?.owns(req, true) ? () => pusherUpgrade(req, bun, fd, shake, peer) : () => accept(req, bun, fd, shake, peer);
-    const response = pipeline.handshake(req, peer, fd, shake, next, () => disconnected(fd));
+    // The client's address costs a native call and an object per handshake: asked only by what needs it now
+    // (per-IP limit, the default-secret check, middleware); otherwise the socket tells it later, when asked.
+    let peer: string | undefined;
+    const peerOf = () => (peer ??= bun.requestIP(req)?.address ?? '');
+    const next = pusher?.owns(req, true) ? () => pusherUpgrade(req, bun, fd, shake, peer ?? '') : () => accept(req, bun, fd, shake, peer ?? '');
+    const response = pipeline.handshake(req, peerOf, fd, shake, next, () => disconnected(fd));
     if (response instanceof Promise) return response.then(counted);
     return counted(response);
   }
@@ -219,7 +223,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
           const hook = running.hooks.open;
           if (!hook) return;
           try {
-            settle('open', d.fd, hook(server, { fd: d.fd, url: d.url, headers: req.headers, remoteAddress: d.remoteAddress, protocol: d.protocol, data: (d.data ??= {}) }));
+            settle('open', d.fd, hook(server, new OpenedConnection(ws, req)));
           } catch (error) {
             report('open', `fd ${d.fd}`, error);
           }

@@ -29,7 +29,7 @@ for (const secretKey of [undefined, 'a-real-secret-0123456789']) {
       const http = await pipeline.http(new Request('http://x/'), peer, fallback);
       let accepted = false;
       const req = new Request('http://x/', { headers: HANDSHAKE_HEADERS });
-      const shake = await pipeline.handshake(req, peer, 99, new Handshake(99, req, s.server), async () => ((accepted = true), undefined), () => {});
+      const shake = await pipeline.handshake(req, () => peer, 99, new Handshake(99, req, s.server), async () => ((accepted = true), undefined), () => {});
       answers.push([peer, http.status], [peer, accepted ? 101 : shake!.status]);
     }
     const refused = secretKey ? 200 : 403;
