@@ -11,7 +11,8 @@ function cell(v: Verdict): string {
 
 /** A markdown table of every target of the run, with the machine and date it ran on. */
 export function readmeTable(targets: Verdict[], machine: string): string {
-  const rows = targets.map((v) => `| ${v.label} | ${cell(v)} | ${v.op} ${v.limit}x | ${v.pass === null ? 'n/a' : v.pass ? 'pass' : '**miss**'} |`);
+  const target = (v: Verdict) => (v.limit === null || v.limit === undefined ? 'reported' : `${v.op} ${v.limit}x`);
+  const rows = targets.map((v) => `| ${v.label} | ${cell(v)} | ${target(v)} | ${v.pass === null ? '' : v.pass ? 'pass' : '**miss**'} |`);
   return [START, '', `Last recorded run: ${machine}.`, '', '| measure | ody | target | |', '|---|---|---|---|', ...rows, '', END].join('\n');
 }
 
