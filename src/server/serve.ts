@@ -122,7 +122,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
 
   /**
    * onHandshake, then the upgrade (undefined when it happened); a refusal fires onDisconnect.
-   * The pipeline marks the fd pending for the whole handshake, middleware included.
+   * The pipeline marks the fd pending while middleware or an asynchronous onHandshake runs.
    */
   function accept(req: Request, bun: Server<Conn>, fd: number, shake: Handshake | undefined, peer: string): Response | undefined | Promise<Response | undefined> {
     const hook = running.hooks.handshake;
