@@ -69,7 +69,7 @@ export class PusherServer implements NodeExtension {
     this.webhooks = new Webhooks(this);
     this.transitions = new Transitions({
       ask: (query, each) => node.adapter.ask({ kind: 'app', q: query }, undefined, each),
-      self: () => node.adapter.status().node,
+      self: () => node.id,
       changed: (key, up, held) => this.#changed(key, up, held),
       held: (key) => this.webhooks.holds(key),
     });
@@ -317,7 +317,7 @@ export class PusherServer implements NodeExtension {
     nodeGone(id, {
       transitions: this.transitions,
       ask: (query, each) => this.node.adapter.ask({ kind: 'app', q: query satisfies Asked }, undefined, each),
-      self: () => this.node.adapter.status().node,
+      self: () => this.node.id,
       departed: (key) => this.#changed(key, false, false),
     }).catch((error) => this.log.error(`announcing what node ${id} held failed: ${describeError(error)}`));
   }

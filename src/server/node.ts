@@ -87,6 +87,12 @@ export class Node implements LocalNode {
     this.#bun = bun;
   }
 
+  /** This node's id in the cluster (0 with the memory adapter); fixed once the adapter has started. */
+  get id(): number {
+    return this.#id || (this.#id = this.adapter.status().node); // 0 until started (and always on memory)
+  }
+  #id = 0;
+
   /** A fresh fd, never handed out before by any node of the cluster. */
   allocateFd(): number {
     return this.adapter.fd(++this.#seq);
@@ -218,14 +224,14 @@ export class Node implements LocalNode {
     const ws = this.#sockets.get(fd);
     if (!ws) return null;
     const d = ws.data;
-    return { fd: d.fd, remoteAddress: (d.remoteAddress ||= ws.remoteAddress), url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, node: this.adapter.status().node, data: (d.data ??= {}) };
+    return { fd: d.fd, remoteAddress: (d.remoteAddress ||= ws.remoteAddress), url: d.url, protocol: d.protocol, connectTime: d.connectTime, worker: this.worker, node: this.id, data: (d.data ??= {}) };
   }
 
   stats(): Stats {
     return {
       pid: process.pid,
       worker: this.worker,
-      node: this.adapter.status().node,
+      node: this.id,
       uptimeMs: Date.now() - this.#startedAt,
       connections: this.#sockets.size,
       handshakesPending: this.#pending.size,

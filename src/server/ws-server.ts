@@ -221,7 +221,7 @@ export class Cluster {
 
   #remoteOwner(fd: number): number | undefined {
     const owner = this.node.adapter.ownerOf(fd);
-    return owner === undefined || owner === this.node.adapter.status().node ? undefined : owner;
+    return owner === undefined || owner === this.node.id ? undefined : owner;
   }
 }
 
