@@ -2,8 +2,10 @@
 // terminate a user's connections. 200 with JSON on success; 400/401/403/404/413 with {"error": reason}.
 import type { ResolvedApp } from '../config/schema';
 import { checkSignature } from './api-auth';
+import { CACHE_TTL_MS } from './cache';
 import { channelProblem, channelType } from './channel-names';
 import { frame } from './frames';
+import { keyOf } from './registry';
 import type { PusherServer } from './server';
 import { fdOf } from './socket-id';
 
@@ -155,5 +157,14 @@ async function describe(layer: PusherServer, app: ResolvedApp, channel: string, 
   const out: Record<string, unknown> = { occupied: (c?.subscriptions ?? 0) > 0 };
   if (info.includes('user_count')) out.user_count = c?.users.size ?? 0;
   if (info.includes('subscription_count')) out.subscription_count = c?.subscriptions ?? 0;
+  if (info.includes('cache') && channelType(channel).cache) {
+    // The cluster's last event (asked of the other nodes on a miss here) and how long it has left.
+    const found = await layer.lastCached(app, channel);
+    const event = found.event ?? layer.cache.local(keyOf(app.id, channel));
+    if (event) {
+      const { data } = JSON.parse(event.payload) as { data: string };
+      out.cache = { data, ttl: Math.max(0, Math.ceil((event.at + CACHE_TTL_MS - Date.now()) / 1000)) };
+    }
+  }
   return out;
 }

@@ -3,6 +3,7 @@
 // package's authorizeChannel, server.trigger and server.channels, as an app would.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import Echo from 'laravel-echo';
+import PusherSdk from 'pusher';
 import Pusher from 'pusher-js';
 import { ensureBinary, type Ody, project, startOdy } from '../helpers/binary';
 import { open, type TestClient } from '../helpers/client';
@@ -134,6 +135,12 @@ test('cache channels: a miss is told (and webhooked), then the last event is rep
   second.c.send('{"event":"pusher:subscribe","data":{"channel":"cache-scores"}}');
   expect((await second.next()).event).toBe('pusher_internal:subscription_succeeded');
   expect(await second.next()).toEqual(live);
+  // The HTTP API shows it too (info=cache): the event's data and its time left (30 min at most).
+  const sdk = new PusherSdk({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: new URL(ody.http).port, useTLS: false });
+  const described = (await (await sdk.get({ path: '/channels/cache-scores', params: { info: 'cache' } })).json()) as { cache: { data: string; ttl: number } };
+  expect(described.cache.data).toBe(live.data);
+  expect(described.cache.ttl).toBeGreaterThan(1700);
+  expect(described.cache.ttl).toBeLessThanOrEqual(1800);
   c.close();
   second.c.close();
 });
