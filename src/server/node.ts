@@ -126,8 +126,13 @@ export class Node implements LocalNode {
   socket(fd: number): Socket | undefined {
     return this.#sockets.get(fd);
   }
-  isPending(fd: number): boolean {
-    return this.#pending.has(fd);
+  /** An open WebSocket or a handshake in progress on this node. */
+  exists(fd: number): boolean {
+    return this.#sockets.has(fd) || this.#pending.has(fd);
+  }
+  /** An open WebSocket on this node. */
+  established(fd: number): boolean {
+    return this.#sockets.get(fd)?.readyState === 1;
   }
   get pendingCount(): number {
     return this.#pending.size;
@@ -256,9 +261,9 @@ export class Node implements LocalNode {
       case 'clients':
         return [...this.#sockets.keys()].map((fd) => this.#safeInfo(fd));
       case 'exist':
-        return this.#sockets.has(query.fd) || this.#pending.has(query.fd);
+        return this.exists(query.fd);
       case 'established':
-        return this.#sockets.get(query.fd)?.readyState === 1;
+        return this.established(query.fd);
       case 'topics':
         return this.topics();
       case 'subscribers':

@@ -78,8 +78,9 @@ export class WsServer {
   /** Pusher channels (config `apps`): trigger events and inspect channels and presence members, cluster-wide. */
   get channels(): Channels {
     if (!this.pusher) throw new TypeError('no Pusher apps are configured (config `apps`)');
-    return new Channels(this.pusher);
+    return (this.#channels ??= new Channels(this.pusher));
   }
+  #channels: Channels | undefined;
 
   /** Sends a Pusher event to a channel's subscribers on every node; `except` is a socket_id. See `channels`. */
   trigger(channel: string | string[], event: string, data: unknown, options: TriggerOptions = {}): void {
@@ -90,12 +91,12 @@ export class WsServer {
 
   /** True while fd is an open WebSocket on this node. */
   isEstablished(fd: number): boolean {
-    return this.#node.socket(fd)?.readyState === 1;
+    return this.#node.established(fd);
   }
 
   /** True while fd is an open WebSocket or a handshake in progress on this node. */
   exist(fd: number): boolean {
-    return this.#node.socket(fd) !== undefined || this.#node.isPending(fd);
+    return this.#node.exists(fd);
   }
 
   /** The fds of established WebSockets on this node. */
@@ -162,13 +163,13 @@ export class Cluster {
 
   async exist(fd: number): Promise<boolean> {
     const owner = this.#remoteOwner(fd);
-    if (owner === undefined) return this.node.socket(fd) !== undefined || this.node.isPending(fd);
+    if (owner === undefined) return this.node.exists(fd);
     return (await this.node.adapter.ask({ kind: 'exist', fd }, owner))[0] === true;
   }
 
   async isEstablished(fd: number): Promise<boolean> {
     const owner = this.#remoteOwner(fd);
-    if (owner === undefined) return this.node.socket(fd)?.readyState === 1;
+    if (owner === undefined) return this.node.established(fd);
     return (await this.node.adapter.ask({ kind: 'established', fd }, owner))[0] === true;
   }
 
