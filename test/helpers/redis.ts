@@ -14,6 +14,9 @@ export interface TestRedis extends AsyncDisposable {
 
 export const hasRedis = () => Bun.which('redis-server') !== null;
 
+/** Skip the Redis cases only off CI: .ci/run installs redis-server, and there they must run. */
+export const redisMissing = () => !hasRedis() && !process.env.CI;
+
 function freePort(): number {
   const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
   const port = probe.port;

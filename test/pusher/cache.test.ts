@@ -2,7 +2,7 @@
 // first (asked of the nodes that have it), not a cache miss; a cache channel with no event anywhere is a miss.
 // Late nodes: a worker restarted after kill -9, and a Redis node started after the event.
 import { describe, expect, test } from 'bun:test';
-import { hasRedis } from '../helpers/redis';
+import { redisMissing } from '../helpers/redis';
 import { type Client, type Cluster, client, receiver, startCluster, subscribed, waitFor } from './fixtures';
 
 /** A pusher-js client on the late node: with workers, connect until the kernel hands one to the new worker. */
@@ -21,7 +21,7 @@ async function onNode(c: Cluster, url: string, node: number): Promise<Client> {
 }
 
 for (const mode of ['2 workers', '2 nodes on redis'] as const) {
-  describe.skipIf(mode === '2 nodes on redis' && !hasRedis())(`cache channels, ${mode}`, () => {
+  describe.skipIf(mode === '2 nodes on redis' && redisMissing())(`cache channels, ${mode}`, () => {
     test('a node that starts after the last event replays it to its subscribers', async () => {
       const hooks = receiver();
       await using c = await startCluster(mode, hooks.url);

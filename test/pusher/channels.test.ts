@@ -3,7 +3,7 @@
 // Clients are the real pusher-js and pusher SDK; the server is the compiled binary.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash, createHmac } from 'node:crypto';
-import { hasRedis } from '../helpers/redis';
+import { redisMissing } from '../helpers/redis';
 import { APP, type Client, type Cluster, MODES, receiver, spread, startCluster, subscribed, waitFor } from './fixtures';
 
 const ids = (members: any) => Object.keys(members.members).sort();
@@ -20,7 +20,7 @@ function signedUrl(base: string, method: string, path: string, body: string, que
 }
 
 for (const mode of MODES) {
-  const skip = mode === '2 nodes on redis' && !hasRedis();
+  const skip = mode === '2 nodes on redis' && redisMissing();
   describe.skipIf(skip)(`channels, ${mode}`, () => {
     const hooks = receiver();
     let c: Cluster;

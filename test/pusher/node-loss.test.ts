@@ -4,14 +4,14 @@
 // signed-in users go offline once for those who watch them.
 // Clients are the real pusher-js; the server is the compiled binary.
 import { describe, expect, test } from 'bun:test';
-import { hasRedis } from '../helpers/redis';
+import { redisMissing } from '../helpers/redis';
 import { receiver, spread, startCluster, subscribed, waitFor } from './fixtures';
 
 /** Long enough for a wrongly duplicated cross-node message to have arrived (the conformance suite's margin). */
 const SETTLE = 300;
 
 for (const mode of ['2 workers', '2 nodes on redis'] as const) {
-  describe.skipIf(mode === '2 nodes on redis' && !hasRedis())(`a node dies, ${mode}`, () => {
+  describe.skipIf(mode === '2 nodes on redis' && redisMissing())(`a node dies, ${mode}`, () => {
     test('its members are removed once for the others, and its channels\' webhooks follow', async () => {
       const hooks = receiver();
       await using c = await startCluster(mode, hooks.url);

@@ -2,7 +2,7 @@
 // away, then 'online' when a watched user's first signed-in socket appears anywhere in the cluster and 'offline'
 // when its last one goes — once each, whatever node the sockets are on. Longer than 100 ids is refused with 4302.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { hasRedis } from '../helpers/redis';
+import { redisMissing } from '../helpers/redis';
 import { type Client, type Cluster, client, receiver, startCluster, waitFor } from './fixtures';
 
 /** Long enough for a wrongly duplicated cross-node message to have arrived (the conformance suite's margin). */
@@ -22,7 +22,7 @@ async function watcher(url: string, c: Cluster, user: string, watchlist: string[
 }
 
 for (const mode of ['1 worker', '2 nodes on redis'] as const) {
-  describe.skipIf(mode === '2 nodes on redis' && !hasRedis())(`watchlist, ${mode}`, () => {
+  describe.skipIf(mode === '2 nodes on redis' && redisMissing())(`watchlist, ${mode}`, () => {
     const hooks = receiver();
     let c: Cluster;
     const clients: Client[] = [];
