@@ -34,6 +34,8 @@ export interface Pipeline {
   ): Response | undefined | Promise<Response | undefined>;
   /** No handshake middleware: handshakes need no Handshake object and complete synchronously when accept does. */
   readonly direct: boolean;
+  /** Not even an inline check (no per-IP limit, not the default secret): `handshake` would only call accept. */
+  readonly bare: boolean;
   /** False when the message must be ignored: its socket went over messageRateLimit and is being closed. */
   message(ws: Socket): boolean;
   /** An established connection ended. */
@@ -135,6 +137,7 @@ export function createPipeline(
     },
 
     direct,
+    bare: direct && !defaultSecret && guard.maxPerIp === 0,
     guard,
     message: (ws) => guard.allowMessage(ws),
     closed: (fd) => guard.closed(fd),

@@ -96,6 +96,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     }
     const pipeline = running.pipeline;
     const hook = running.hooks.handshake;
+    // The common case: nothing to check, nobody to ask, so no closures and no pipeline call per handshake.
+    if (!hook && pipeline.bare && !pusher?.owns(req, true)) return counted(upgrade(req, bun, fd, undefined, ''));
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     // The client's address costs a native call and an object per handshake: asked only by what needs it now
@@ -199,7 +201,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       ...listen,
       tls,
       fetch(req, bunServer) {
-        if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
+        const upgradeHeader = req.headers.get('upgrade');
+        if (upgradeHeader !== null && (upgradeHeader === 'websocket' || upgradeHeader.toLowerCase() === 'websocket')) return handshake(req, bunServer);
         return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.owns(req, false) ? pusher.http : request);
       },
       error(error) {
