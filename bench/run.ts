@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildGen, runGen } from './lib/gen';
 import { machine, machineLine } from './lib/machine';
 import { ensureOdyBinary, ROOT } from './lib/ody';
-import { boostWorks, hasTaskset, waitQuiet } from './lib/proc';
+import { boostWorks, hasTaskset, rssSplit, treePids, waitQuiet } from './lib/proc';
 import { addScaling, type Cell, fmt, generatorLines, ratio, type Results, summarize, table, targetLines, verdicts } from './lib/report';
 import { type Redis, startRedis } from './lib/redis';
 import { metricsOf, SCENARIOS, type Scenario } from './lib/scenarios';
@@ -115,8 +115,10 @@ async function measure(s: Scenario, kind: Kind, round: number, ctx: Context, gen
     // wsgen sums CPU and RSS over every pid's process tree: the server(s), and redis-server too.
     const pids = [...current.map((r) => r.pid), ...(s.redis && redis ? [redis.pid] : [])];
     const args = { ...s.args(quick), port: current[0]!.port, pid: pids.join(','), ...(current[1] && { port2: current[1].port }) };
+    // What the base RSS is made of, read before any connection (wsgen reads the total itself).
+    const split = s.rows.includes('base_anon_mb') ? rssSplit(current.flatMap((r) => treePids(r.pid))) : undefined;
     const g = await runGen(gen, pin.gen, args, s.timeoutS(quick));
-    cell.runs.push({ round, metrics: metricsOf(s, g), errors: Number(g.errors) || 0, firstError: g.first_error, procs, raw: g });
+    cell.runs.push({ round, metrics: metricsOf(s, g, split), errors: Number(g.errors) || 0, firstError: g.first_error, procs, raw: g });
   } catch (e) {
     failed(e);
   } finally {

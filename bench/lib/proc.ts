@@ -29,6 +29,26 @@ export function treePids(root: number): number[] {
   return [...tree].filter((pid) => parent.has(pid));
 }
 
+/**
+ * Resident memory of these processes in KB, split as /proc/<pid>/status does: anon is private to the process
+ * (heap, stacks), file is pages mapped from files (the executable's code and embedded data), which the
+ * processes of one binary share and the kernel can drop and read back.
+ */
+export function rssSplit(pids: number[]): { anon_kb: number; file_kb: number } {
+  let anon_kb = 0;
+  let file_kb = 0;
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      anon_kb += Number(/^RssAnon:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      file_kb += Number(/^RssFile:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^RssShmem:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+      // Gone: nothing of it to count.
+    }
+  }
+  return { anon_kb, file_kb };
+}
+
 export function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

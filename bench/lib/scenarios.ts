@@ -36,13 +36,15 @@ export const METRIC_LABELS: Record<string, string> = {
   kb_per_conn: 'RSS growth KB/conn (after 5%)',
   warm_kb_per_conn: 'RSS KB/conn, first 5% (warm-up)',
   base_rss_mb: 'process base RSS MB',
+  base_anon_mb: '  private (heap, stacks) MB',
+  base_file_mb: '  mapped from the binary MB',
   kb_vs_1w: 'RSS growth/conn vs 1 worker',
   alive: 'connections held',
   scaling: 'scaling vs 1 worker',
 };
 
 /** Metrics where a smaller number is better (ratios below 1 favour ody). */
-export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'kb_vs_1w']);
+export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'kb_vs_1w']);
 
 const echoArgs = (quick: boolean, duration: number) => ({
   mode: 'echo',
@@ -58,7 +60,7 @@ const fanArgs = (quick: boolean) => ({ mode: 'fanout', conns: 2000, msgs: 500, s
 // The first 5% of connections carry the allocator's and the runtime's warm-up; the growth per
 // connection is measured over the other 95%. settle: seconds after start before the base RSS is read.
 const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 500, hold: quick ? 1 : 2, settle: 0.5 });
-const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'alive'];
+const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'alive'];
 // wsgen signs the API requests with the same app the servers are configured with.
 const pusherApp = { app: PUSHER_APP.id, key: PUSHER_APP.key, secret: PUSHER_APP.secret };
 
@@ -181,7 +183,7 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** Turns one wsgen report into the figures the table and JSON use. */
-export function metricsOf(s: Scenario, g: GenResult): Metrics {
+export function metricsOf(s: Scenario, g: GenResult, split?: { anon_kb: number; file_kb: number }): Metrics {
   const units = g.units > 0 ? g.units : null;
   const per = (us: number) => (units ? us / units : null);
   const pct = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : null);
@@ -196,6 +198,8 @@ export function metricsOf(s: Scenario, g: GenResult): Metrics {
       kb_per_conn: units ? (g.rss_after_kb - g.rss_before_kb) / units : null,
       warm_kb_per_conn: warm > 0 ? (g.rss_before_kb - Number(g.rss_base_kb)) / warm : null,
       base_rss_mb: Number(g.rss_base_kb) > 0 ? Number(g.rss_base_kb) / 1024 : null,
+      base_anon_mb: split ? split.anon_kb / 1024 : null,
+      base_file_mb: split ? split.file_kb / 1024 : null,
       alive: Number(g.conns_alive),
       other_busy,
     };
