@@ -59,7 +59,11 @@ const echoArgs = (quick: boolean, duration: number) => ({
 const fanArgs = (quick: boolean) => ({ mode: 'fanout', conns: 2000, msgs: 500, size: 64, window: 16, batch: 8, duration: quick ? 30 : 60 });
 // The first 5% of connections carry the allocator's and the runtime's warm-up; the growth per
 // connection is measured over the other 95%. settle: seconds after start before the base RSS is read.
-const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 500, hold: quick ? 1 : 2, settle: 0.5 });
+// hold: seconds the connections stay open before RSS is read. Handshakes leave garbage (requests and what a server
+// allocates around them) that the runtime's GC timer collects within a few seconds of quiet; read after 2 s, the
+// figure swung by 40% with when the last collection happened to run (raw Bun gave 1.46 or 2.08 KB/conn, and a change
+// that made ody's handshake allocate less made its figure worse). After 8 s it is what the connections hold.
+const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 500, hold: quick ? 4 : 8, settle: 0.5 });
 const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'alive'];
 // wsgen signs the API requests with the same app the servers are configured with.
 const pusherApp = { app: PUSHER_APP.id, key: PUSHER_APP.key, secret: PUSHER_APP.secret };

@@ -1,5 +1,5 @@
-// What onOpen receives, as a class: the headers and the client's address are read only if the callback asks
-// (an object literal with getters costs more per connection than the whole lookup it saves).
+// What onOpen receives, as a class: the headers, the client's address and the per-connection data object are made
+// only if the callback asks (an object literal with getters costs more per connection than the whole lookup it saves).
 import type { Socket } from './node';
 import type { OpenRequest } from './types';
 
@@ -7,7 +7,6 @@ export class OpenedConnection implements OpenRequest {
   readonly fd: number;
   readonly url: string;
   readonly protocol: string;
-  readonly data: Record<string, unknown>;
   readonly #ws: Socket;
   readonly #request: Request;
 
@@ -16,9 +15,12 @@ export class OpenedConnection implements OpenRequest {
     this.fd = d.fd;
     this.url = d.url;
     this.protocol = d.protocol;
-    this.data = d.data ??= {};
     this.#ws = ws;
     this.#request = request;
+  }
+
+  get data(): Record<string, unknown> {
+    return (this.#ws.data.data ??= {});
   }
 
   get headers(): Headers {
