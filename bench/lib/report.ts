@@ -171,7 +171,7 @@ export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): s
 }
 
 export function targetLines(vs: Verdict[]): string {
-  const lines = ['', 'targets (ratio: the median over rounds of the two servers' ratio in that round)'];
+  const lines = ['', "targets (ratio: median over the rounds of ody's figure over the peer's in the same round)"];
   for (const v of vs) {
     const verdict = v.limit === null ? '' : v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
     const goal = v.limit === null ? 'no target (reported)' : `target ${v.op} ${v.limit}x  `;
