@@ -201,8 +201,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       ...listen,
       tls,
       fetch(req, bunServer) {
-        const upgradeHeader = req.headers.get('upgrade');
-        if (upgradeHeader !== null && (upgradeHeader === 'websocket' || upgradeHeader.toLowerCase() === 'websocket')) return handshake(req, bunServer);
+        if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
         return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.owns(req, false) ? pusher.http : request);
       },
       error(error) {
