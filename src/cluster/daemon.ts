@@ -1,5 +1,4 @@
 // `start -d`: re-run ody detached (own session, output to the log file) and return once it serves or failed.
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResolvedConfig } from '../config/schema';
@@ -18,6 +17,8 @@ export async function daemonize(config: ResolvedConfig, rawArgs: string[]): Prom
   const out = openSync(logFile, 'a');
   const [command, ...prefix] = selfCommand();
   const args = rawArgs.filter((a) => a !== '-d' && a !== '--daemon');
+  // Loaded here, not at the top: every server process would otherwise pay node:child_process's memory for this one spawn.
+  const { spawn } = await import('node:child_process');
   const child = spawn(command!, [...prefix, ...args], {
     detached: true, // its own session: closing the terminal does not take it down
     stdio: ['ignore', out, out, 'ipc'],

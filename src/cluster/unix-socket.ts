@@ -1,6 +1,5 @@
 // Getting a unix socket path ready to listen on: its folder created, a file left by a crashed server removed.
 import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { OdyError } from '../errors';
 
@@ -21,6 +20,8 @@ export async function prepareUnixSocket(path: string): Promise<void> {
     return; // nothing there
   }
   if (!isSocket) throw new OdyError(`cannot listen on ${path}: the path exists and is not a socket (remove it or choose another path)`, 'E_LISTEN');
+  // Loaded here, not at the top: node:net costs every server process about 1 MB of memory, for a probe only this path makes.
+  const { connect } = await import('node:net');
   const answer = await new Promise<'listening' | 'stale' | string>((resolve) => {
     const probe = connect(path);
     const timer = setTimeout(() => (probe.destroy(), resolve('no answer to a connect')), PROBE_MS);

@@ -1,11 +1,9 @@
 // Secret checks shared by the built-in handshake and HTTP endpoints: constant-time, never logged.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { equalInConstantTime, sha256 } from '../crypto';
 
 /** Compares in time independent of where the strings differ (and of their lengths, via fixed-size digests). */
 export function safeEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return equalInConstantTime(sha256(given, 'hex'), sha256(expected, 'hex'));
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */

@@ -1,6 +1,6 @@
 // Signed, expiring connection tokens: what a browser presents instead of the secret key.
 // Format: base64url(JSON payload with `exp` in epoch seconds) + '.' + base64url(HMAC-SHA256(secret, that first part)).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { equalInConstantTime, hmacSha256 } from '../crypto';
 
 export interface TokenOptions {
   /** The server's secretKey. */
@@ -15,7 +15,7 @@ export type TokenPayload = Record<string, unknown> & { exp: number };
 export type TokenCheck = { ok: true; payload: TokenPayload } | { ok: false; reason: 'malformed' | 'bad signature' | 'expired' };
 
 function signature(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(body).digest('base64url');
+  return hmacSha256(secret, body, 'base64url');
 }
 
 /** Mints a token carrying `payload` (e.g. `{ sub: 'user-42' }`) that the built-in handshake accepts until it expires. */
@@ -36,9 +36,7 @@ export function verifyToken(token: string, secret: string, now = Date.now()): To
   const dot = token.indexOf('.');
   if (dot <= 0 || dot !== token.lastIndexOf('.')) return { ok: false, reason: 'malformed' };
   const body = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1));
-  const expected = Buffer.from(signature(body, secret));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' };
+  if (!equalInConstantTime(token.slice(dot + 1), signature(body, secret))) return { ok: false, reason: 'bad signature' };
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));

@@ -1,8 +1,8 @@
 // The HTTP API's request signature: auth_key, a fresh auth_timestamp, auth_version, body_md5 recomputed, and
 // auth_signature = HMAC-SHA256(secret, "METHOD\nPATH\nsorted query") compared in constant time.
-import { createHash } from 'node:crypto';
 import type { ResolvedApp } from '../config/schema';
-import { hmac, safeEqual } from './signatures';
+import { equalInConstantTime, md5Hex } from '../crypto';
+import { hmac } from './signatures';
 
 /** How far auth_timestamp may be from our clock, either way (Pusher: 600 s). Stops replays of captured requests. */
 export const TIMESTAMP_WINDOW_S = 600;
@@ -16,19 +16,19 @@ export function checkSignature(request: Request, app: ResolvedApp, body: string,
   const url = new URL(request.url);
   const params = new Map<string, string>();
   for (const [k, v] of url.searchParams) params.set(k.toLowerCase(), v);
-  if (!safeEqual(params.get('auth_key') ?? '', app.key)) return 'auth_key does not match the app';
+  if (!equalInConstantTime(params.get('auth_key') ?? '', app.key)) return 'auth_key does not match the app';
   const timestamp = Number(params.get('auth_timestamp'));
   if (!Number.isFinite(timestamp)) return 'auth_timestamp missing';
   if (Math.abs(now / 1000 - timestamp) > TIMESTAMP_WINDOW_S) return `auth_timestamp is more than ${TIMESTAMP_WINDOW_S} s away from the server's clock`;
   if (params.has('auth_version') && params.get('auth_version') !== '1.0') return 'auth_version must be 1.0';
   if (body.length > 0 || params.has('body_md5')) {
-    const md5 = createHash('md5').update(body).digest('hex');
-    if (!safeEqual(params.get('body_md5') ?? '', md5)) return 'body_md5 does not match the body';
+    const md5 = md5Hex(body);
+    if (!equalInConstantTime(params.get('body_md5') ?? '', md5)) return 'body_md5 does not match the body';
   }
   const signature = params.get('auth_signature') ?? '';
   params.delete('auth_signature');
   const sorted = [...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join('&');
   const path = url.pathname.slice(url.pathname.indexOf('/apps/'));
-  if (!safeEqual(signature, hmac(app.secret, `${request.method}\n${path}\n${sorted}`))) return 'Invalid signature: check the app secret and that the request was not changed';
+  if (!equalInConstantTime(signature, hmac(app.secret, `${request.method}\n${path}\n${sorted}`))) return 'Invalid signature: check the app secret and that the request was not changed';
   return undefined;
 }

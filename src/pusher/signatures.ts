@@ -1,5 +1,5 @@
 // Pusher's HMAC signatures: channel and user authorization, encrypted-channel secrets; compared in constant time.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { equalInConstantTime, hmacSha256, sha256 } from '../crypto';
 
 export interface AppCredentials {
   key: string;
@@ -7,22 +7,15 @@ export interface AppCredentials {
 }
 
 export function hmac(secret: string, text: string): string {
-  return createHmac('sha256', secret).update(text).digest('hex');
-}
-
-/** Equal strings in time that depends only on their length (which is public: a hex digest). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return hmacSha256(secret, text, 'hex');
 }
 
 /** `key:signature` as a client presents it, checked against what `signed` should be signed as. */
 export function checkAuth(app: AppCredentials, auth: unknown, signed: string): boolean {
   if (typeof auth !== 'string') return false;
   const colon = auth.indexOf(':');
-  if (colon < 0 || !safeEqual(auth.slice(0, colon), app.key)) return false;
-  return safeEqual(auth.slice(colon + 1), hmac(app.secret, signed));
+  if (colon < 0 || !equalInConstantTime(auth.slice(0, colon), app.key)) return false;
+  return equalInConstantTime(auth.slice(colon + 1), hmac(app.secret, signed));
 }
 
 export interface ChannelAuth {
@@ -59,5 +52,5 @@ export function authenticateUser(app: AppCredentials, socketId: string, user: { 
 
 /** base64(SHA256(channel name ‖ master key bytes)): the per-channel key clients decrypt with. */
 export function sharedSecret(channel: string, masterKeyBase64: string): string {
-  return createHash('sha256').update(Buffer.concat([Buffer.from(channel), Buffer.from(masterKeyBase64, 'base64')])).digest('base64');
+  return sha256(Buffer.concat([Buffer.from(channel), Buffer.from(masterKeyBase64, 'base64')]), 'base64');
 }
