@@ -4,7 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { buildGen, runGen } from './lib/gen';
 import { machine, machineLine } from './lib/machine';
-import { ensureOdyBinary, ROOT } from './lib/ody';
+import { buildOdyAppBinary, ensureOdyBinary, ROOT } from './lib/ody';
 import { boostWorks, hasTaskset, rssSplit, treePids, waitQuiet } from './lib/proc';
 import { addScaling, type Cell, fmt, generatorLines, ratio, type Results, summarize, table, targetLines, verdicts } from './lib/report';
 import { type Redis, startRedis } from './lib/redis';
@@ -13,10 +13,11 @@ import { type Context, type Kind, KINDS, type Running, startServer } from './lib
 import { writeReadmeTable } from './lib/readme-table';
 import { chart } from './lib/svg';
 
-const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,handshake,workers,fanout-redis,pusher] [--rounds N]
+const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,idle-app,handshake,workers,fanout-redis,pusher] [--rounds N]
                        [--servers ody,bun,ws] [--rebuild] [--no-save]
   --quick    1 round, shorter runs (for development)
   --only     scenarios to run; "workers" = echo2w,fanout2w,idle2w (their 1-worker baselines are added);
+             idle-app: the bench app compiled by \`ody build\` (ody and raw Bun only);
              fanout-redis: 2 nodes joined by a throwaway redis-server (ody and raw Bun only)
              pusher = pusher-fanout,pusher-connect: Pusher protocol, ody against a raw Bun Pusher floor
   --rounds   rounds per scenario (default 3, quick 1); servers alternate within each round
@@ -86,7 +87,7 @@ process.on('SIGINT', async () => {
 /** One server, or for a Redis scenario node A then node B, each single-worker on its own port. */
 async function startAll(s: Scenario, kind: Kind, ctx: Context, cores: string | null): Promise<void> {
   if (!s.redis) {
-    current.push(await startServer(kind, ctx, { workers: s.workers, pusher: s.pusher }, cores));
+    current.push(await startServer(kind, ctx, { workers: s.workers, pusher: s.pusher, app: s.app }, cores));
     return;
   }
   if (!redis) throw new Error('redis-server is not running');
@@ -131,9 +132,12 @@ async function main() {
   const tmp = mkdtempSync(join(os.tmpdir(), 'ody-bench-'));
   const nodeBin = Bun.which('node');
   const nodeVersion = nodeBin ? Bun.spawnSync([nodeBin, '--version']).stdout.toString().trim() : 'missing';
+  // Built even when only raw Bun is measured: the raw Bun peers run on the Bun inside it (see servers.ts).
+  const ody = ensureOdyBinary(log, opt.rebuild, tmp);
   const ctx: Context = {
     tmp,
-    ody: opt.servers.includes('ody') ? ensureOdyBinary(log, opt.rebuild, tmp) : new Error('not selected'),
+    ody,
+    app: opt.scenarios.some((s) => s.app) ? buildOdyAppBinary(ody, tmp, log) : new Error('not selected'),
     node: nodeBin ? nodeBin : new Error('node is not installed'),
   };
   const niced = boostWorks();
@@ -143,7 +147,8 @@ async function main() {
   const pin1 = pinning(1);
   log(pin1.server ? `pinning: server on core ${pin1.server}, generator on core ${pin1.gen}` : 'pinning: none (no taskset or 1 core)');
   log(niced ? 'priority: servers and generator in their own sessions at autogroup nice -10' : 'priority: normal (raising it was not permitted)');
-  if (ctx.ody instanceof Error && opt.servers.includes('ody')) log(`ody unavailable: ${ctx.ody.message}`);
+  if (ctx.ody instanceof Error) log(`ody unavailable: ${ctx.ody.message}; raw Bun peers run on ${process.execPath}`);
+  else log(`raw Bun peers run on the Bun inside ${ctx.ody} (BUN_BE_BUN=1)`);
 
   const results: Results = {};
   // A server that failed to start for some worker count (or over Redis) is not retried in later rounds.
@@ -164,7 +169,7 @@ async function main() {
     for (let round = 1; round <= opt.rounds; round++) {
       for (const kind of kinds) {
         const cell = (cells[kind] ??= { runs: [], median: {} });
-        const key = `${kind}:${s.workers}${s.redis ? ':redis' : ''}${s.pusher ? ':pusher' : ''}`;
+        const key = `${kind}:${s.workers}${s.redis ? ':redis' : ''}${s.pusher ? ':pusher' : ''}${s.app ? ':app' : ''}`;
         if (redisError) broken.set(key, redisError);
         if (broken.has(key)) {
           cell.runs.push({ round, errors: 0, firstError: '', failure: broken.get(key) });
@@ -197,7 +202,7 @@ async function main() {
   if (opt.save) {
     const dir = join(ROOT, 'docs', 'bench');
     mkdirSync(dir, { recursive: true });
-    const settings = { ody_binary: ctx.ody instanceof Error ? `n/a: ${ctx.ody.message}` : ctx.ody, rounds: opt.rounds, quick: opt.quick, scenarios: opt.scenarios.map((s) => s.id), servers: opt.servers, pinning: { one_worker: pin1, two_workers: pinning(2) }, nice: niced ? -10 : 0, seconds: Math.round(took) };
+    const settings = { ody_binary: ctx.ody instanceof Error ? `n/a: ${ctx.ody.message}` : ctx.ody, bun_peers: ctx.ody instanceof Error ? process.execPath : 'BUN_BE_BUN=1 <ody_binary>', rounds: opt.rounds, quick: opt.quick, scenarios: opt.scenarios.map((s) => s.id), servers: opt.servers, pinning: { one_worker: pin1, two_workers: pinning(2) }, nice: niced ? -10 : 0, seconds: Math.round(took) };
     const ratios = Object.fromEntries(
       opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== (s.compare?.as ?? 'scaling')).map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws') }]))]),
     );

@@ -124,3 +124,19 @@ export function odyPusherApp(tmp: string): string {
   writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, `\n  apps: [${JSON.stringify(PUSHER_APP)}],`));
   return dir;
 }
+
+/**
+ * The 1-worker bench app compiled into its own executable by `ody build`, the way it is shipped (config and
+ * controller in the bundle, nothing imported at run time). Written to <tmp>/ody-app-binary.
+ */
+export function buildOdyAppBinary(ody: string | Error, tmp: string, log: (msg: string) => void): string | Error {
+  if (ody instanceof Error) return ody;
+  const outfile = join(tmp, 'ody-app-binary');
+  log('building the bench app with `ody build` …');
+  const built = Bun.spawnSync([ody, 'build', '--root', odyApp(tmp, 1), '--outfile', outfile], { stdout: 'pipe', stderr: 'pipe' });
+  if (built.exitCode !== 0 || !existsSync(outfile)) {
+    const why = (built.stderr.toString() || built.stdout.toString()).trim().split('\n')[0] ?? '';
+    return new Error(`ody build failed (exit ${built.exitCode}): ${why}`);
+  }
+  return outfile;
+}

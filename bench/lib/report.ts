@@ -24,6 +24,7 @@ export const TARGETS: Target[] = [
   { label: 'fan-out CPU/delivery, ody/bun', scenario: 'fanout', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.1 },
   { label: 'idle RSS growth/conn, ody/bun', scenario: 'idle', metric: 'kb_per_conn', vs: 'bun', op: '<=', limit: 1.25 },
   { label: 'process base RSS, ody/bun', scenario: 'idle', metric: 'base_rss_mb', vs: 'bun', op: '<=', limit: 1.3 },
+  { label: 'process base RSS, app binary, ody/bun', scenario: 'idle-app', metric: 'base_rss_mb', vs: 'bun', op: '<=', limit: 1.3 },
   { label: 'handshake CPU, ody/bun', scenario: 'handshake', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15 },
   { label: 'handshakes/s, ody/bun', scenario: 'handshake', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9 },
   { label: '2-worker echo msgs/s, ody 2w/1w', scenario: 'echo2w', metric: 'scaling', vs: 'self', op: '>=', limit: 1.6 },

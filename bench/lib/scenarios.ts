@@ -3,7 +3,7 @@ import type { GenResult } from './gen';
 import { PUSHER_APP } from './pusher-app';
 import type { Kind } from './servers';
 
-export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis' | 'pusher-fanout' | 'pusher-connect';
+export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'idle-app' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis' | 'pusher-fanout' | 'pusher-connect';
 export type Metrics = Record<string, number | null>;
 
 export type Scenario = {
@@ -20,6 +20,8 @@ export type Scenario = {
   redis?: boolean;
   /** Pusher protocol: ody with a Pusher app, raw Bun as the Pusher floor peer (bench/peers/bun-pusher-floor.ts). */
   pusher?: boolean;
+  /** ody as an app binary made by `ody build`, and raw Bun run from that same file. */
+  app?: boolean;
   /** Servers that have an implementation of this scenario; default all. */
   kinds?: Kind[];
   args(quick: boolean): Record<string, number | string>;
@@ -97,6 +99,19 @@ export const SCENARIOS: Scenario[] = [
     unit: 'conn',
     units: 'conns',
     workers: 1,
+    args: idleArgs,
+    timeoutS: () => 150,
+    rows: IDLE_ROWS,
+  },
+  {
+    // How ody ships (ody build, the Dockerfile): the config is compiled in, so no source is parsed at run time.
+    id: 'idle-app',
+    title: 'idle, app binary: 10,000 open connections to the bench app compiled by `ody build`',
+    unit: 'conn',
+    units: 'conns',
+    workers: 1,
+    app: true,
+    kinds: ['ody', 'bun'],
     args: idleArgs,
     timeoutS: () => 150,
     rows: IDLE_ROWS,

@@ -7,13 +7,14 @@ import { alive, treePids, wrapped } from './proc';
 export type Kind = 'ody' | 'bun' | 'ws';
 export const KINDS: Kind[] = ['ody', 'bun', 'ws'];
 
-export type Context = { tmp: string; ody: string | Error; node: string | Error };
+/** ody: the dist/ody binary; app: an app binary `ody build` made of the 1-worker bench app (for `app` specs). */
+export type Context = { tmp: string; ody: string | Error; app: string | Error; node: string | Error };
 
 /**
  * What to start: a worker count, or one node (0 = A, 1 = B) of a pair joined by the Redis at url; with pusher,
- * a Pusher app (ody) or the Pusher floor peer (raw Bun).
+ * a Pusher app (ody) or the Pusher floor peer (raw Bun); with app, ody as an app binary (`ody build`).
  */
-export type Spec = { workers: number; redis?: { url: string; node: number }; pusher?: boolean };
+export type Spec = { workers: number; redis?: { url: string; node: number }; pusher?: boolean; app?: boolean };
 
 export type Running = { pid: number; port: number; procs: number; stop(): Promise<void> };
 
@@ -35,25 +36,40 @@ export async function freePort(): Promise<number> {
   throw new Error('no free loopback port found');
 }
 
+/**
+ * The executable the raw Bun peers run on: the Bun inside the ody binary being compared (BUN_BE_BUN=1 makes a
+ * compiled binary act as `bun`), so both servers map their code from one file in one page-cache state. From two
+ * files, the RSS of the same server moved by 3 MB with what the kernel happened to cache of each (see
+ * docs/bench/README.md). Same Bun version either way: the binary is this Bun plus ody's bundle.
+ */
+function bunPeer(ctx: Context, spec: Spec): { exe: string; env?: Record<string, string> } {
+  const binary = spec.app ? ctx.app : ctx.ody;
+  if (binary instanceof Error) return { exe: process.execPath };
+  return { exe: binary, env: { BUN_BE_BUN: '1' } };
+}
+
 function command(kind: Kind, ctx: Context, port: number, spec: Spec): string[] {
   const { workers, redis, pusher } = spec;
   const peers = join(ROOT, 'bench', 'peers');
+  const bun = bunPeer(ctx, spec).exe;
   if (pusher) {
-    if (kind === 'bun') return [process.execPath, join(peers, 'bun-pusher-floor.ts'), '--port', `${port}`];
+    if (kind === 'bun') return [bun, join(peers, 'bun-pusher-floor.ts'), '--port', `${port}`];
     if (kind === 'ws') throw new Error('no Node ws Pusher peer');
   }
   if (redis) {
-    if (kind === 'bun') return [process.execPath, join(peers, 'bun-redis.ts'), '--port', `${port}`, '--redis', redis.url];
+    if (kind === 'bun') return [bun, join(peers, 'bun-redis.ts'), '--port', `${port}`, '--redis', redis.url];
     if (kind === 'ws') throw new Error('no Node ws peer over Redis');
   }
-  if (kind === 'bun') return [process.execPath, join(peers, 'bun-raw.ts'), '--port', `${port}`, '--workers', `${workers}`];
+  if (kind === 'bun') return [bun, join(peers, 'bun-raw.ts'), '--port', `${port}`, '--workers', `${workers}`];
   if (kind === 'ws') {
+    if (spec.app) throw new Error('no Node ws peer for app binaries');
     if (ctx.node instanceof Error) throw ctx.node;
     return [ctx.node, join(peers, 'node-ws.mjs'), '--port', `${port}`, '--workers', `${workers}`];
   }
-  if (ctx.ody instanceof Error) throw ctx.ody;
+  const ody = spec.app ? ctx.app : ctx.ody;
+  if (ody instanceof Error) throw ody;
   const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url) : pusher ? odyPusherApp(ctx.tmp) : odyApp(ctx.tmp, workers);
-  return [ctx.ody, 'websocket', 'start', '--root', root, '--port', `${port}`, '--host', '127.0.0.1'];
+  return [ody, 'websocket', 'start', '--root', root, '--port', `${port}`, '--host', '127.0.0.1'];
 }
 
 function firstLine(...paths: string[]): string {
@@ -74,8 +90,10 @@ export async function startServer(kind: Kind, ctx: Context, spec: Spec, cores: s
   const workers = spec.workers;
   const out = join(ctx.tmp, `${kind}-${port}.out`);
   const err = join(ctx.tmp, `${kind}-${port}.err`);
+  const env = kind === 'bun' ? bunPeer(ctx, spec).env : undefined;
   const proc = Bun.spawn(wrapped(argv, cores), {
     cwd: ROOT,
+    env: env ? { ...process.env, ...env } : undefined,
     stdin: 'ignore',
     stdout: Bun.file(out),
     stderr: Bun.file(err),
