@@ -20,7 +20,8 @@ const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,idle-ap
              idle-app: the bench app compiled by \`ody build\` (ody and raw Bun only);
              fanout-redis: 2 nodes joined by a throwaway redis-server (ody and raw Bun only)
              pusher = pusher-fanout,pusher-connect: Pusher protocol, ody against a raw Bun Pusher floor
-  --rounds   rounds per scenario (default 3, quick 1); servers alternate within each round
+  --rounds   rounds per scenario (default 3, quick 1; handshake and pusher-connect run 3 times as many);
+             servers alternate within each round
   --servers  which servers to compare (default all three)
   --rebuild  build ody from the current src/ into the temp dir (dist/ody is left as it is)
   --no-save  don't write docs/bench/results.json and results.svg`;
@@ -166,7 +167,8 @@ async function main() {
         log(redisError);
       }
     }
-    for (let round = 1; round <= opt.rounds; round++) {
+    const rounds = opt.rounds * (s.repeat ?? 1);
+    for (let round = 1; round <= rounds; round++) {
       for (const kind of kinds) {
         const cell = (cells[kind] ??= { runs: [], median: {} });
         const key = `${kind}:${s.workers}${s.redis ? ':redis' : ''}${s.pusher ? ':pusher' : ''}${s.app ? ':app' : ''}`;
@@ -175,7 +177,7 @@ async function main() {
           cell.runs.push({ round, errors: 0, firstError: '', failure: broken.get(key) });
           continue;
         }
-        log(`${s.id} round ${round}/${opt.rounds}: ${kind}`);
+        log(`${s.id} round ${round}/${rounds}: ${kind}`);
         await measure(s, kind, round, ctx, gen, opt.quick, cell);
         const last = cell.runs.at(-1);
         if (last?.failure) {
