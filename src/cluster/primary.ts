@@ -5,7 +5,7 @@ import type { Subprocess } from 'bun';
 import type { LoadOptions } from '../config/load';
 import type { ResolvedConfig } from '../config/schema';
 import { OdyError } from '../errors';
-import { logger } from '../log/logger';
+import { logger, setLogLevel } from '../log/logger';
 import type { ReloadResult, StatusReport } from './control';
 import type { Stats } from '../server/node';
 import { Hub, type HubPeer } from './hub';
@@ -208,6 +208,9 @@ export class Primary {
       return { ok: false, error: failed.error };
     }
     const committed = await this.#ask('reload-commit');
+    // The primary logs too (restarts, signals, stop): it follows the level the workers switched to.
+    const level = committed.find((r) => r.ok && r.logLevel)?.logLevel;
+    if (level) setLogLevel(level);
     const notCommitted = committed.find((r) => !r.ok);
     if (notCommitted) return { ok: false, error: notCommitted.error };
     return { ok: true };

@@ -63,12 +63,14 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
           return { ...reply, ok: false, error: (error as Error).message };
         }
         return reply;
-      case 'reload-commit':
+      case 'reload-commit': {
         if (!prepared) return { ...reply, ok: false, error: 'nothing prepared to commit' };
         commitReload(running!, prepared);
-        prepared = undefined;
         logger.info('reloaded: new code serves every connection from the next event on');
-        return reply;
+        const { logLevel } = prepared.config.additional;
+        prepared = undefined;
+        return { ...reply, logLevel };
+      }
       case 'reload-abort':
         prepared = undefined;
         return reply;
