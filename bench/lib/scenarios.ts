@@ -21,7 +21,7 @@ export type Scenario = {
   /** Pusher protocol: ody with a Pusher app, raw Bun as the Pusher floor peer (bench/peers/bun-pusher-floor.ts). */
   pusher?: boolean;
   /**
-   * Rounds per round asked for: the handshake runs last 5 s, and on this VM two runs of one server 5 s apart differ
+   * Pairs of runs per round: the handshake runs last 5 s, and on this VM two runs of one server 5 s apart differ
    * by up to 15% (raw Bun against itself: per-round ratios 0.84 to 1.12), so one pair per round cannot resolve a
    * 15% target. Three pairs per round make the median of 9 or 15 pairs instead of 3 or 5. @default 1
    */
