@@ -14,7 +14,7 @@ import { startServer } from '../server/serve';
 import { createAdapter } from '../adapters';
 import { type ControlHandlers, type ReloadResult, serveControl } from './control';
 import { Primary } from './primary';
-import { acquireLock, controlPath, findServer, processStartTime, removeState, writeState } from './state';
+import { acquireLock, controlPath, findServer, lockPort, processStartTime, removeState, writeState } from './state';
 import { prepareUnixSocket } from './unix-socket';
 
 interface Instance extends ControlHandlers {
@@ -57,9 +57,22 @@ function claimPort(config: ResolvedConfig): number {
   }
 }
 
+/** How long a start waits for another ody starting on the same port: longer than a primary's worker startup (20 s). */
+const START_WAIT_MS = 30_000;
+
 /** Spawns the workers; `early` gets the primary before they are ready, so signals can reach it during startup. */
 async function cluster(config: ResolvedConfig, options: LoadOptions, early: (primary: Primary) => void): Promise<Instance> {
   setLogProcess('primary');
+  // A fixed port stays locked machine-wide until the workers listen on it (see lockPort); port 0 gets a fresh port.
+  const release = config.sockType === 'tcp' && config.port > 0 ? await lockPort(config.host, config.port, START_WAIT_MS) : () => {};
+  try {
+    return await startCluster(config, options, early);
+  } finally {
+    release();
+  }
+}
+
+async function startCluster(config: ResolvedConfig, options: LoadOptions, early: (primary: Primary) => void): Promise<Instance> {
   const port = config.sockType === 'tcp' ? claimPort(config) : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = config.sockType === 'unix' ? `ws+unix://${config.path}` : `${config.ssl ? 'wss' : 'ws'}://${host}:${port}`;

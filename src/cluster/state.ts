@@ -1,6 +1,7 @@
 // The pid/state file: who is running (primary and worker pids, start times), where, and its control socket.
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { OdyError } from '../errors';
 
 export interface State {
@@ -113,21 +114,47 @@ function createExclusive(file: string, text: string): boolean {
 
 /**
  * Takes the project's start lock atomically (a check of the pid file followed by writing it lets two starts
- * both pass). A lock whose owner is gone (pid dead or reused: /proc start time) is taken over, under a
- * second short-lived lock so two starts cannot both take it over. Returns the release function.
+ * both pass). A lock whose owner is gone (pid dead or reused: /proc start time) is taken over. Returns the release function.
  */
 export function acquireLock(pidFile: string): () => void {
-  const lock = lockPath(pidFile);
+  const got = tryLock(lockPath(pidFile));
+  if (typeof got === 'function') return got;
+  throw alreadyRunning(pidFile, got.pid);
+}
+
+/**
+ * Holds a machine-wide lock on host:port from the primary's port check until its workers listen. Workers bind with
+ * reusePort, which Linux lets any process of the same user join: two projects started on one port at once could
+ * both find it free and then share it, each getting part of the other's clients. The second waits for the first
+ * (up to waitMs), and its check then finds the port taken. Returns the release function.
+ */
+export async function lockPort(host: string, port: number, waitMs: number): Promise<() => void> {
+  // By port alone: a wildcard address and a specific one on the same port can end up in one reusePort group too.
+  const lock = join(tmpdir(), `ody-port-${port}.lock`);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const got = tryLock(lock);
+    if (typeof got === 'function') return got;
+    if (Date.now() > deadline) throw new OdyError(`cannot listen on ${host}:${port}: another ody (pid ${got.pid}) is starting on it; try another --port`, 'E_LISTEN');
+    await Bun.sleep(50);
+  }
+}
+
+/**
+ * Creates `lock` holding this process's pid and start time, or returns the live process that holds it. A lock
+ * whose owner is gone is taken over, under a second short-lived lock so two processes cannot both take it over.
+ */
+function tryLock(lock: string): (() => void) | Owner {
   const takeover = `${lock}.takeover`;
   mkdirSync(dirname(lock), { recursive: true });
   const mine = JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) ?? '' });
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createExclusive(lock, mine)) return () => readOwner(lock)?.pid === process.pid && rmSync(lock, { force: true });
     const owner = readOwner(lock);
-    if (alive(owner)) throw alreadyRunning(pidFile, owner!.pid);
+    if (alive(owner)) return owner!;
     if (!createExclusive(takeover, mine)) {
       const other = readOwner(takeover);
-      if (alive(other)) throw alreadyRunning(pidFile, other!.pid);
+      if (alive(other)) return other!;
       rmSync(takeover, { force: true }); // its owner died mid-takeover
       continue;
     }
@@ -137,7 +164,7 @@ export function acquireLock(pidFile: string): () => void {
       rmSync(takeover, { force: true });
     }
   }
-  throw new OdyError(`cannot take the start lock ${lock}; remove it if no ody runs for this project`, 'E_RUNNING');
+  throw new OdyError(`cannot take the lock ${lock}; remove it if no ody is starting`, 'E_RUNNING');
 }
 
 function alreadyRunning(pidFile: string, pid: number): OdyError {
