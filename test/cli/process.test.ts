@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../../src/cluster/state';
 import { open } from '../helpers/client';
-import { ensureBinary, project, runOdy } from '../helpers/binary';
+import { ensureBinary, pidState, project, runOdy } from '../helpers/binary';
 import { until } from '../helpers/server';
 
 beforeAll(() => void ensureBinary(), 120_000);
@@ -19,17 +19,13 @@ import { Ctl } from '../Ctl';
 export default defineConfig({ port: 0, callbacks: { [Event.ON_MESSAGE]: [Ctl, 'onMessage'] }, additional: { workerNum: ${workers}, logLevel: 'info', shutdownTimeout: 3 } });
 `;
 
-function state(dir: string) {
-  return JSON.parse(readFileSync(join(dir, 'storage/ody_websockets.pid'), 'utf8')) as { pid: number; workers: number[]; url: string };
-}
-
 for (const workers of [1, 2]) {
   test(`workers=${workers}: start -d, status, reload keeps clients, broken reload keeps old code, stop sends 1001`, async () => {
     const dir = project({ 'config/websockets.ts': CONFIG(workers), 'Ctl.ts': controller('v1') });
     const started = await runOdy(['websocket', 'start', '-d'], dir);
     expect([started.code, started.stderr]).toEqual([0, '']);
     expect(started.stdout).toMatch(/ody started in the background \(pid \d+\) on ws:\/\/127\.0\.0\.1:\d+/);
-    const s = state(dir);
+    const s = pidState(dir);
     try {
       expect(s.workers).toHaveLength(workers === 1 ? 0 : 2);
       const a = await open(s.url);
@@ -90,7 +86,7 @@ test('stop, reload and status with no server or a stale pid file: a clear line a
 test('a second start for the same port fails with one line, the first keeps serving', async () => {
   const first = project({ 'config/websockets.ts': CONFIG(2), 'Ctl.ts': controller('one') });
   expect((await runOdy(['websocket', 'start', '-d'], first)).code).toBe(0);
-  const s = state(first);
+  const s = pidState(first);
   try {
     const port = new URL(s.url).port;
     const second = project({ 'config/websockets.ts': CONFIG(2), 'Ctl.ts': controller('two') });

@@ -1,6 +1,6 @@
 // Test helper: builds dist/ody when the sources are newer, makes bare project folders, and runs the binary.
 import { afterAll } from 'bun:test';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -51,6 +51,23 @@ export function project(files: Record<string, string>): string {
   }
   return dir;
 }
+
+/** What a project's server wrote to its pid file (storage/ody_websockets.pid). */
+export function pidState(dir: string): { pid: number; workers: number[]; url: string } {
+  return JSON.parse(readFileSync(join(dir, 'storage/ody_websockets.pid'), 'utf8'));
+}
+
+/**
+ * Config code (for config/websockets.ts, before the rest) that holds each worker before it listens while the project
+ * has a file 'hold': the worker writes 'starting-<index>' ("<primary pid> <worker pid>") and waits for a file 'go'.
+ */
+export const HOLD_WORKERS = `import { existsSync, writeFileSync } from 'node:fs';
+const root = import.meta.dir + '/..';
+if (process.env.ODY_WORKER && existsSync(root + '/hold')) {
+  writeFileSync(root + '/starting-' + JSON.parse(process.env.ODY_WORKER).index, process.ppid + ' ' + process.pid);
+  while (!existsSync(root + '/go')) await Bun.sleep(10);
+}
+`;
 
 /** Environment without Bun on PATH and without the test runner's variables: what a server has. */
 export function bareEnv(extra: Record<string, string> = {}): Record<string, string> {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../../src/cluster/state';
 import { open } from '../helpers/client';
-import { ensureBinary, project, runOdy } from '../helpers/binary';
+import { ensureBinary, HOLD_WORKERS, pidState, project, runOdy } from '../helpers/binary';
 import { until } from '../helpers/server';
 
 beforeAll(() => void ensureBinary(), 120_000);
@@ -21,25 +21,17 @@ export class Ctl {
 }
 `;
 // Workers wait for 'go' while 'hold' exists, after saying so: a worker still starting.
-const CONFIG = (workers: number) => `
-import { existsSync, writeFileSync } from 'node:fs';
-import { Ctl } from '../Ctl';
-const root = import.meta.dir + '/..';
-if (process.env.ODY_WORKER && existsSync(root + '/hold')) {
-  writeFileSync(root + '/starting-' + JSON.parse(process.env.ODY_WORKER).index, process.ppid + ' ' + process.pid);
-  while (!existsSync(root + '/go')) await Bun.sleep(10);
-}
+const CONFIG = (workers: number) => `${HOLD_WORKERS}import { Ctl } from '../Ctl';
 export default { port: 0, callbacks: { message: [Ctl, 'onMessage'] }, additional: { workerNum: ${workers}, logLevel: 'info', shutdownTimeout: 1 } };
 `;
 
-const state = (dir: string) => JSON.parse(readFileSync(join(dir, 'storage/ody_websockets.pid'), 'utf8')) as { pid: number; workers: number[]; url: string };
 const log = (dir: string, name = 'ody_websockets.log') => readFileSync(join(dir, 'storage/logs', name), 'utf8');
 
 for (const workers of [1, 2]) {
   test(`workers=${workers}: after the log is rotated and SIGUSR2 sent, a crash trace goes to the new log`, async () => {
     const dir = project({ 'config/websockets.ts': CONFIG(workers), 'Ctl.ts': CONTROLLER });
     expect((await runOdy(['websocket', 'start', '-d'], dir)).code).toBe(0);
-    const s = state(dir);
+    const s = pidState(dir);
     try {
       renameSync(join(dir, 'storage/logs/ody_websockets.log'), join(dir, 'storage/logs/rotated.log'));
       process.kill(s.pid, 'SIGUSR2');
@@ -71,7 +63,7 @@ test('workers=2: SIGUSR2 while the workers are still starting kills nothing, and
     writeFileSync(join(dir, 'go'), '');
     const started = await starting;
     expect([started.code, started.stderr]).toEqual([0, '']);
-    const s = state(dir);
+    const s = pidState(dir);
     const c = await open(s.url);
     c.send('hello-after-rotation');
     expect(await c.next()).toBe('ok');

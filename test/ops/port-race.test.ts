@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../../src/cluster/state';
 import { open } from '../helpers/client';
-import { ensureBinary, project, runOdy } from '../helpers/binary';
+import { ensureBinary, HOLD_WORKERS, pidState, project, runOdy } from '../helpers/binary';
 import { until } from '../helpers/server';
 import { freePort } from '../helpers/tools';
 
@@ -13,17 +13,9 @@ beforeAll(() => void ensureBinary(), 120_000);
 
 const CONTROLLER = (name: string) => `export class Ctl { static onMessage(server: any, f: any) { server.push(f.fd, '${name}'); } }\n`;
 // While 'hold' exists, workers wait before listening: a primary that has checked its port but whose workers are not up yet.
-const CONFIG = (port: number) => `
-import { existsSync, writeFileSync } from 'node:fs';
-import { Ctl } from '../Ctl';
-const root = import.meta.dir + '/..';
-if (process.env.ODY_WORKER && existsSync(root + '/hold')) {
-  writeFileSync(root + '/starting-' + JSON.parse(process.env.ODY_WORKER).index, process.ppid + ' ' + process.pid);
-  while (!existsSync(root + '/go')) await Bun.sleep(10);
-}
+const CONFIG = (port: number) => `${HOLD_WORKERS}import { Ctl } from '../Ctl';
 export default { host: '127.0.0.1', port: ${port}, callbacks: { message: [Ctl, 'onMessage'] }, additional: { workerNum: 2, shutdownTimeout: 1 } };
 `;
-const state = (dir: string) => JSON.parse(readFileSync(join(dir, 'storage/ody_websockets.pid'), 'utf8')) as { pid: number; workers: number[]; url: string };
 const heldPids = (dir: string) => [0, 1].flatMap((i) => (existsSync(join(dir, `starting-${i}`)) ? readFileSync(join(dir, `starting-${i}`), 'utf8').split(' ').map(Number) : []));
 
 test('workers=2: a second project starting on a port the first is still starting on gets "address already in use"', async () => {
@@ -42,7 +34,7 @@ test('workers=2: a second project starting on a port the first is still starting
     expect(startedB.code).not.toBe(0);
     expect(startedB.stderr).toContain(`cannot listen on 127.0.0.1:${port}: address already in use`);
     for (let i = 0; i < 6; i++) {
-      const c = await open(state(a).url); // every connection reaches project a: the port is not shared
+      const c = await open(pidState(a).url); // every connection reaches project a: the port is not shared
       c.send('who');
       expect(await c.next()).toBe('a');
       c.close();
@@ -51,8 +43,8 @@ test('workers=2: a second project starting on a port the first is still starting
   } finally {
     await startingB?.catch(() => undefined);
     for (const dir of [a, b]) {
-      const pids = existsSync(join(dir, 'storage/ody_websockets.pid')) ? [state(dir).pid, ...state(dir).workers] : [];
-      for (const pid of [...pids, ...heldPids(dir)]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+      const s = existsSync(join(dir, 'storage/ody_websockets.pid')) ? pidState(dir) : undefined;
+      for (const pid of [...(s ? [s.pid, ...s.workers] : []), ...heldPids(dir)]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
   }
 }, 30_000);

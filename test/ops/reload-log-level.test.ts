@@ -4,18 +4,17 @@ import { beforeAll, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../../src/cluster/state';
-import { ensureBinary, project, runOdy } from '../helpers/binary';
+import { ensureBinary, pidState, project, runOdy } from '../helpers/binary';
 
 beforeAll(() => void ensureBinary(), 120_000);
 
 const CONFIG = (level: string) => `export default { port: 0, additional: { workerNum: 2, logLevel: '${level}', shutdownTimeout: 1 } };\n`;
-const state = (dir: string) => JSON.parse(readFileSync(join(dir, 'storage/ody_websockets.pid'), 'utf8')) as { pid: number; workers: number[] };
 const primaryReloads = (dir: string) => readFileSync(join(dir, 'storage/logs/ody_websockets.log'), 'utf8').split('\n').filter((l) => / \[primary\] reloaded \(ody websocket reload\)$/.test(l));
 
 test('workers=2: the primary logs at the level a reload set, down to error and back up to info', async () => {
   const dir = project({ 'config/websockets.ts': CONFIG('info') });
   expect((await runOdy(['websocket', 'start', '-d'], dir)).code).toBe(0);
-  const s = state(dir);
+  const s = pidState(dir);
   try {
     const reload = async (level: string) => {
       writeFileSync(join(dir, 'config/websockets.ts'), CONFIG(level));
