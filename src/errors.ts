@@ -16,7 +16,11 @@ export type OdyErrorCode =
   | 'E_ADAPTER' // the adapter could not join the cluster (Redis unreachable at start)
   | 'E_INIT' // ody init would overwrite a file
   | 'E_BUILD' // ody build could not compile or stage the image
-  | 'E_UNHEALTHY'; // ody healthcheck got no 200
+  | 'E_UNHEALTHY' // ody healthcheck got no 200
+  | 'E_TABLE' // the shared connection table could not be made or mapped
+  | 'E_TABLE_ROW' // a table row or key over additional.table.rowBytes, or not JSON-safe
+  | 'E_TABLE_FULL' // a shared table has no free row (additional.table)
+  | 'E_TABLE_LOCK'; // a shared table lock or row was left held by a process that died
 
 export class OdyError extends Error {
   constructor(

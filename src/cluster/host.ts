@@ -9,6 +9,7 @@ import { OdyError } from '../errors';
 import { describeError, logger, reopenLogFile, setLogProcess } from '../log/logger';
 import { resolveHooks } from '../server/callbacks';
 import { commitReload, prepareReload } from '../server/reload';
+import { Machine } from '../connections/machine';
 import { Node } from '../server/node';
 import { startServer } from '../server/serve';
 import { createAdapter } from '../adapters';
@@ -24,7 +25,7 @@ interface Instance extends ControlHandlers {
 }
 
 async function single(config: ResolvedConfig, options: LoadOptions): Promise<Instance> {
-  const node = new Node(createAdapter(config));
+  const node = new Node(createAdapter(config), 0, process.pid, Machine.alone(config.additional.table));
   await node.adapter.start(node);
   const running = startServer(config, resolveHooks(config.callbacks), { node });
   const startedAt = Date.now();

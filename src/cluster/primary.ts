@@ -8,6 +8,7 @@ import { OdyError } from '../errors';
 import { logger, setLogLevel } from '../log/logger';
 import type { ReloadResult, StatusReport } from './control';
 import type { Stats } from '../server/node';
+import { Machine, type MachineSpec } from '../connections/machine';
 import { Hub, type HubPeer } from './hub';
 import type { Reply, ToPrimary, ToWorker } from './messages';
 import { selfCommand } from './self';
@@ -18,6 +19,8 @@ export interface WorkerSpec {
   /** Its node id for the ipc adapter: new at every spawn, so a restarted worker's fds never repeat the old ones. */
   node: number;
   options: LoadOptions;
+  /** The machine's shared memory the primary made, for the worker to map. */
+  machine: MachineSpec;
 }
 
 const CRASH_WINDOW_MS = 60_000;
@@ -55,12 +58,15 @@ export class Primary {
   onWorkersChanged?: () => void;
   /** Called when every worker has failed for good: nothing serves, so the primary must not pretend to. */
   onAllFailed?: () => void;
+  /** The machine's connection table and counters, shared with every worker (a fresh file per start). */
+  readonly machine: Machine;
 
   constructor(
     private readonly config: ResolvedConfig,
     private readonly options: LoadOptions,
     readonly url: string,
   ) {
+    this.machine = Machine.create(config.additional.table);
     const count = config.additional.workerNum;
     for (let index = 0; index < count; index++) {
       this.#slots.push({ index, node: 0, ready: false, state: 'starting', restarts: 0, crashes: [], aliveAt: 0, send: (m) => this.#send(index, m) });
@@ -101,7 +107,7 @@ export class Primary {
 
   #spawn(slot: Slot, onStartupFailure?: (slot: Slot) => void): void {
     slot.node = this.#nextNode++;
-    const spec: WorkerSpec = { index: slot.index, node: slot.node, options: this.options };
+    const spec: WorkerSpec = { index: slot.index, node: slot.node, options: this.options, machine: this.machine.spec };
     slot.fatal = undefined;
     slot.aliveAt = Date.now();
     slot.proc = Bun.spawn([...selfCommand(), 'websocket', 'start'], {
@@ -154,6 +160,9 @@ export class Primary {
     const wasReady = slot.ready;
     slot.ready = false;
     this.#hub.leave(slot.node);
+    // Its connections died with it: out of the machine's tables before anything asks, and before a replacement serves.
+    const dropped = this.machine.reap(slot.index);
+    if (dropped > 0 && !this.#stopping) logger.warn(`worker ${slot.index} left ${dropped} connection${dropped === 1 ? '' : 's'} behind; removed from the connection table`);
     for (const [id, resolve] of this.#pending) resolve({ t: 'reply', id, ok: false, error: `worker ${slot.index} exited` });
     if (this.#stopping) {
       slot.state = 'stopped';
@@ -251,5 +260,6 @@ export class Primary {
     const timer = setTimeout(() => procs.forEach((p) => p.kill('SIGKILL')), grace);
     await Promise.all(procs.map((p) => p.exited));
     clearTimeout(timer);
+    this.machine.remove();
   }
 }

@@ -5,6 +5,7 @@ import { ALIVE_MS, IpcAdapter } from '../adapters/ipc';
 import { loadConfig } from '../config/load';
 import { describeError, logger, logToFile, reopenLogFile, setLogLevel, setLogProcess } from '../log/logger';
 import { resolveHooks } from '../server/callbacks';
+import { Machine } from '../connections/machine';
 import { Node } from '../server/node';
 import { commitReload, type PreparedReload, prepareReload } from '../server/reload';
 import { startServer } from '../server/serve';
@@ -43,8 +44,10 @@ export async function runWorker(spec: WorkerSpec): Promise<void> {
     setLogLevel(config.additional.logLevel);
     const adapter = createAdapter(config, { node: spec.node, post: send });
     if (adapter instanceof IpcAdapter) ipc = adapter;
-    node = new Node(adapter, spec.index, process.ppid);
+    const machine = Machine.attach(spec.machine, spec.index);
+    node = new Node(adapter, spec.index, process.ppid, machine);
     await adapter.start(node);
+    machine.connections?.setNode(spec.index, node.id); // fds this worker hands out are the machine's from now on
     running = startServer(config, resolveHooks(config.callbacks), { node, reusePort: true });
   } catch (error) {
     send({ t: 'fatal', error: (error as Error).message });

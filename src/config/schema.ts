@@ -12,6 +12,19 @@ export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'trace', 'info', 'notic
 export type LogFormat = 'text' | 'json';
 export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
+/** config additional.table, resolved: the machine's shared memory, sized at start. */
+export interface TableConfig {
+  /** Connections open at once on all workers of the machine; a power of two. Also the per-IP counters' rows. */
+  connections: number;
+  /** FdsTable rows (all workers). */
+  rows: number;
+  /** Bytes of key plus JSON one FdsTable row holds. */
+  rowBytes: number;
+}
+
+/** 128 Ki connections and a 128-byte row for each (the built-in callbacks keep a name per connection). */
+export const DEFAULT_TABLE: TableConfig = { connections: 131_072, rows: 131_072, rowBytes: 128 };
+
 export interface AdditionalConfig {
   /** Worker processes sharing the port. @default CPU count (WEBSOCKET_WORKER_COUNT) */
   workerNum?: number;
@@ -43,6 +56,12 @@ export interface AdditionalConfig {
   pidFile?: string;
   /** Seconds a graceful stop waits for clients and in-flight requests. @default 10 */
   shutdownTimeout?: number;
+  /**
+   * The machine's shared memory, sized at start (a restart applies a change): `connections` open at once on all
+   * workers (a power of two; also the per-IP counters' rows), FdsTable `rows` and the bytes of key + JSON one row
+   * holds (`rowBytes`). @default { connections: 131072, rows: 131072, rowBytes: 128 }
+   */
+  table?: Partial<TableConfig>;
 }
 
 /** A token bucket: `limit` requests (or messages) per `windowSeconds`, refilled continuously. */
@@ -195,7 +214,7 @@ export interface ResolvedConfig {
   health: Required<HealthConfig>;
   metrics: Required<MetricsConfig>;
   apps: ResolvedApp[];
-  additional: Required<AdditionalConfig>;
+  additional: Required<Omit<AdditionalConfig, 'table'>> & { table: TableConfig };
   /** Project root (--root, else cwd): relative paths resolve against it. */
   root: string;
   /** The config file loaded, or null for the embedded default. */
@@ -204,7 +223,7 @@ export interface ResolvedConfig {
 
 export const DEFAULT_SECRET = '123123123';
 
-export function defaultAdditional(): Required<AdditionalConfig> {
+export function defaultAdditional(): ResolvedConfig['additional'] {
   return {
     workerNum: availableParallelism(),
     logLevel: 'info',
@@ -221,6 +240,7 @@ export function defaultAdditional(): Required<AdditionalConfig> {
     requestLog: false,
     pidFile: 'storage/ody_websockets.pid',
     shutdownTimeout: 10,
+    table: { ...DEFAULT_TABLE },
   };
 }
 

@@ -33,6 +33,13 @@ const ADDITIONAL_CHECKS: Record<string, Check> = {
   requestLog: isBool,
   pidFile: isString,
   shutdownTimeout: isInt(0, 3600),
+  table: () => undefined, // checked key by key below
+};
+
+const TABLE_CHECKS: Record<string, Check> = {
+  connections: (v) => (isInt(64, 2 ** 24)(v) || ((v as number) & ((v as number) - 1)) !== 0 ? 'expected a power of two from 64 to 16777216' : undefined),
+  rows: isInt(1, 2 ** 24),
+  rowBytes: isInt(16, 65_536),
 };
 
 /** Validates a user config (already merged with CLI overrides) and fills in defaults. */
@@ -69,6 +76,7 @@ export function resolveConfig(input: unknown, root: string, configFile: string |
   rejectUnknown('callbacks', callbacks, EVENT_NAMES);
 
   const additional = section('additional', user.additional, defaultAdditional(), ADDITIONAL_CHECKS, sources);
+  additional.table = section('additional.table', user.additional?.table, { ...defaultAdditional().table }, TABLE_CHECKS, sources);
   const adapter = section('adapter', user.adapter, defaultAdapter(), ADAPTER_CHECKS, sources);
   // SO_REUSEPORT does not apply to unix sockets: only one process can listen on the path.
   if (sockType === 'unix') {

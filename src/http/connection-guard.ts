@@ -1,11 +1,12 @@
-// Limits that last as long as a connection: open sockets per client IP (503) and messages per socket (close 1008).
+// Limits that last as long as a connection: open sockets per client IP (503), counted for the whole machine in shared
+// memory, and messages per socket (close 1008).
 import type { RateLimitConfig } from '../config/schema';
+import type { Machine } from '../connections/machine';
 import type { Socket } from '../server/node';
 import type { Middleware } from './middleware';
 import { RateLimiter } from './rate-limit';
 
 export class ConnectionGuard {
-  readonly #perIp: Map<string, number>;
   /** fd -> the IP its slot was counted under, from admission until the connection ends. */
   readonly #slots: Map<number, string>;
   readonly #messages: RateLimiter<number> | null;
@@ -17,9 +18,9 @@ export class ConnectionGuard {
   constructor(
     readonly maxPerIp: number,
     messageRateLimit: RateLimitConfig | false,
+    private readonly machine: Machine,
     carried?: ConnectionGuard,
   ) {
-    this.#perIp = carried ? carried.#perIp : new Map();
     this.#slots = carried ? carried.#slots : new Map();
     const buckets = (carried && carried.#messages) ?? undefined;
     this.#messages = messageRateLimit ? new RateLimiter<number>(messageRateLimit.limit, messageRateLimit.windowSeconds, buckets) : null;
@@ -38,12 +39,11 @@ export class ConnectionGuard {
     };
   }
 
-  /** The same check, synchronous: a 503 to send, or undefined with the slot taken for `fd`. */
+  /** The same check, synchronous and machine-wide: a 503 to send, or undefined with the slot taken for `fd`. */
   admit(fd: number, ip: string): Response | undefined {
-    const held = this.#perIp.get(ip) ?? 0;
-    if (this.maxPerIp > 0 && held >= this.maxPerIp) return new Response('Too many connections from your address\n', { status: 503, headers: { 'retry-after': '5' } });
-    this.#perIp.set(ip, held + 1);
+    if (!this.machine.counters.admit(ip, this.maxPerIp)) return new Response('Too many connections from your address\n', { status: 503, headers: { 'retry-after': '5' } });
     this.#slots.set(fd, ip);
+    this.machine.connections?.countedUnder(fd, ip); // so the primary can give it back if this worker dies
     return undefined;
   }
 
@@ -60,8 +60,6 @@ export class ConnectionGuard {
     const ip = this.#slots.get(fd);
     if (ip === undefined) return;
     this.#slots.delete(fd);
-    const left = (this.#perIp.get(ip) ?? 1) - 1;
-    if (left > 0) this.#perIp.set(ip, left);
-    else this.#perIp.delete(ip);
+    this.machine.counters.release(ip);
   }
 }

@@ -61,7 +61,7 @@ export function createPipeline(
   { carried, readiness = { draining: () => false } }: { carried?: Pipeline; readiness?: Readiness } = {},
 ): Pipeline {
   const { security, additional } = config;
-  const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit, carried?.guard);
+  const guard = new ConnectionGuard(additional.maxConnectionsPerIp, security.messageRateLimit, node.machine, carried?.guard);
   const logged = additional.requestLog ? [requestLog()] : [];
   const handshakeChain: Middleware[] = [
     ...logged,

@@ -1,5 +1,6 @@
 // Token buckets per key (a client IP, a connection) and the rateLimit() middleware built on them.
 import type { RateLimitConfig } from '../config/schema';
+import { Machine } from '../connections/machine';
 import type { Middleware } from './middleware';
 
 interface Bucket {
@@ -64,12 +65,20 @@ export class RateLimiter<K = string> {
   }
 }
 
-/** Answers 429 with Retry-After once a client IP has used up `limit` requests in `windowSeconds`. */
+/** rateLimit() middlewares made so far: each counts in buckets of its own, named by this order (the same in every worker). */
+let made = 0;
+
+/**
+ * Answers 429 with Retry-After once a client IP has used up `limit` requests in `windowSeconds`. Counted for the
+ * whole machine: every worker takes from the same buckets in shared memory.
+ */
 export function rateLimit(options: RateLimitConfig): Middleware {
-  const limiter = new RateLimiter(options.limit, options.windowSeconds);
+  const name = `${++made}:${options.limit}/${options.windowSeconds}`;
+  const alone = new RateLimiter(options.limit, options.windowSeconds); // outside a server (a bare middleware test)
   return (request, next, ctx) => {
-    if (limiter.take(ctx.ip)) return next();
-    const retryAfter = String(limiter.retryAfter(ctx.ip));
-    return new Response('Too Many Requests\n', { status: 429, headers: { 'retry-after': retryAfter } });
+    const counters = Machine.of(ctx.server)?.counters;
+    const wait = counters ? counters.take(name, ctx.ip, options.limit, options.windowSeconds) : alone.take(ctx.ip) ? 0 : alone.retryAfter(ctx.ip);
+    if (wait === 0) return next();
+    return new Response('Too Many Requests\n', { status: 429, headers: { 'retry-after': String(wait) } });
   };
 }

@@ -4,6 +4,9 @@ import { hostname } from 'node:os';
 import type { Server, ServerWebSocket } from 'bun';
 import type { Adapter, LocalNode, NodeExtension, Payload, Query } from '../adapters/types';
 import { jsonSafe } from '../adapters/wire';
+import { NODE_SPACE } from '../adapters/cluster-adapter';
+import { DEFAULT_TABLE } from '../config/schema';
+import { Machine } from '../connections/machine';
 import { logger } from '../log/logger';
 import type { ClientInfo } from './types';
 
@@ -72,11 +75,15 @@ export class Node implements LocalNode {
   #broadcasting = false;
   #extension: NodeExtension | undefined;
 
-  /** @param primary the pid of the primary this worker belongs to (its own pid when alone). */
+  /**
+   * @param primary the pid of the primary this worker belongs to (its own pid when alone).
+   * @param machine the shared memory of this machine's workers (a lone process gets its own).
+   */
   constructor(
     readonly adapter: Adapter,
     readonly worker = 0,
     readonly primary = process.pid,
+    readonly machine: Machine = Machine.alone(DEFAULT_TABLE),
   ) {}
 
   get bun(): Server<Conn> {
@@ -93,9 +100,16 @@ export class Node implements LocalNode {
   }
   #id = 0;
 
-  /** A fresh fd, never handed out before by any node of the cluster. */
+  /** A fresh fd, never handed out before by any node of the cluster; with workers, it names a slot of the machine's table. */
   allocateFd(): number {
-    return this.adapter.fd(++this.#seq);
+    const slots = this.machine.connections;
+    return slots ? slots.claim(this.#fdOf) : this.adapter.fd(++this.#seq);
+  }
+  readonly #fdOf = (seq: number) => this.adapter.fd(seq);
+
+  /** The handshake of `fd` was refused or failed: its slot in the machine's table is free again. */
+  refused(fd: number): void {
+    this.machine.connections?.release(fd);
   }
 
   /** The layer above this node (the Pusher channels) that answers app queries and hears app messages. */
@@ -116,12 +130,15 @@ export class Node implements LocalNode {
     this.#pending.delete(fd);
   }
   opened(ws: Socket): void {
-    this.#sockets.set(ws.data.fd, ws);
+    const d = ws.data;
+    this.#sockets.set(d.fd, ws);
     this.counters.connectionsTotal++;
-    if (this.#broadcasting && !ws.data.pusher) ws.subscribe(ALL_TOPIC); // broadcast() is raw data: not for Pusher clients
+    if (this.#broadcasting && !d.pusher) ws.subscribe(ALL_TOPIC); // broadcast() is raw data: not for Pusher clients
+    this.machine.connections?.open(d.fd, { remoteAddress: (d.remoteAddress ||= ws.remoteAddress), protocol: d.protocol, url: d.url, connectTime: d.connectTime });
   }
   closed(fd: number): void {
     this.#sockets.delete(fd);
+    this.machine.connections?.release(fd);
   }
   socket(fd: number): Socket | undefined {
     return this.#sockets.get(fd);
@@ -133,6 +150,39 @@ export class Node implements LocalNode {
   /** An open WebSocket on this node. */
   established(fd: number): boolean {
     return this.#sockets.get(fd)?.readyState === 1;
+  }
+
+  // -- the machine: every worker of this server, from the shared table (this node alone when there are no workers) --
+
+  /** An open WebSocket or a handshake in progress anywhere on the machine. */
+  existsOnMachine(fd: number): boolean {
+    const slots = this.machine.connections;
+    return this.exists(fd) || (slots !== null && slots.phase(fd) > 0);
+  }
+  /** An open WebSocket anywhere on the machine. */
+  establishedOnMachine(fd: number): boolean {
+    const ws = this.#sockets.get(fd);
+    if (ws) return ws.readyState === 1;
+    const slots = this.machine.connections;
+    return slots !== null && slots.phase(fd) === 2;
+  }
+  /** False when `fd` belongs to a worker of this machine and is not open there: nothing to forward it to. */
+  reachable(fd: number): boolean {
+    const slots = this.machine.connections;
+    return slots === null || !slots.ours(fd) || slots.phase(fd) === 2;
+  }
+  machineCount(): number {
+    return this.machine.connections?.count() ?? this.#sockets.size;
+  }
+  machineFds(): IterableIterator<number> {
+    return this.machine.connections?.fds() ?? this.#sockets.keys();
+  }
+  /** getClientInfo for any fd of the machine; `data` only for this node's own connections. */
+  machineInfo(fd: number): ClientInfo | null {
+    const local = this.info(fd);
+    if (local) return local;
+    const slot = this.machine.connections?.info(fd);
+    return slot ? { ...slot, node: fd % NODE_SPACE, data: {} } : null;
   }
   get pendingCount(): number {
     return this.#pending.size;

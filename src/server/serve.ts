@@ -4,6 +4,7 @@ import type { Server } from 'bun';
 import { MemoryAdapter } from '../adapters/memory';
 import type { ResolvedConfig } from '../config/schema';
 import { ContextManager } from '../connections/context';
+import { Machine } from '../connections/machine';
 import { OdyError } from '../errors';
 import type { Readiness } from '../http/health';
 import { createPipeline, type Pipeline } from '../http/pipeline';
@@ -48,7 +49,7 @@ const HOOK_NAMES: Record<EventName, string> = {
 };
 
 export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks, options: ServeOptions = {}): RunningServer {
-  const node = options.node ?? new Node(new MemoryAdapter());
+  const node = options.node ?? new Node(new MemoryAdapter(), 0, process.pid, Machine.alone(config.additional.table));
   const server = new WsServer(config, node);
   // What /ready reports: a stop under way, and whether the adapter reaches the other nodes.
   const readiness: Readiness = {
@@ -72,6 +73,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   }
   function disconnected(fd: number): void {
     node.counters.handshakesRejected++;
+    node.refused(fd);
     const hook = running.hooks.disconnect;
     if (!hook) return;
     try {
@@ -86,7 +88,14 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
    * this turn: frames that arrive with the request are not refused, and nothing async is left behind.
    */
   function handshake(req: Request, bun: Server<Conn>): Response | undefined | Promise<Response | undefined> {
-    const fd = node.allocateFd();
+    let fd: number;
+    try {
+      fd = node.allocateFd();
+    } catch (error) {
+      logger.error(`handshake refused: ${describeError(error)}`);
+      node.rejected(503);
+      return new Response('Server is at its connection limit\n', { status: 503, headers: { 'retry-after': '5' } });
+    }
     const max = server.config.additional.maxConnections; // the config a reload swapped in
     // Cluster-wide: the other nodes' counts are as of their last heartbeat (at most HEARTBEAT_MS old).
     if (max > 0 && node.connectionCount() + node.pendingCount + node.adapter.remoteConnections() >= max) {
@@ -97,7 +106,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const pipeline = running.pipeline;
     const hook = running.hooks.handshake;
     // The common case: nothing to check, nobody to ask, so no closures and no pipeline call per handshake.
-    if (!hook && pipeline.bare && !pusher?.owns(req, true)) return counted(upgrade(req, bun, fd, undefined, ''));
+    if (!hook && pipeline.bare && !pusher?.owns(req, true)) return counted(fd, upgrade(req, bun, fd, undefined, ''));
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     // The client's address costs a native call and an object per handshake: asked only by what needs it now
@@ -106,13 +115,16 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const peerOf = () => (peer ??= bun.requestIP(req)?.address ?? '');
     const next = pusher?.owns(req, true) ? () => pusherUpgrade(req, bun, fd, shake, peer ?? '') : () => accept(req, bun, fd, shake, peer ?? '');
     const response = pipeline.handshake(req, peerOf, fd, shake, next, () => disconnected(fd));
-    if (response instanceof Promise) return response.then(counted);
-    return counted(response);
+    if (response instanceof Promise) return response.then((r) => counted(fd, r));
+    return counted(fd, response);
   }
 
-  /** Refusals are counted by the status they got (metrics: ody_handshakes_rejected_total by reason). */
-  function counted(response: Response | undefined): Response | undefined {
-    if (response) node.rejected(response.status);
+  /** Refusals are counted by the status they got (metrics: ody_handshakes_rejected_total by reason), and free the fd. */
+  function counted(fd: number, response: Response | undefined): Response | undefined {
+    if (response) {
+      node.rejected(response.status);
+      node.refused(fd);
+    }
     return response;
   }
 

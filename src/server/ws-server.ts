@@ -4,6 +4,7 @@ import type { AdapterStatus, Payload } from '../adapters/types';
 import { checkPayload, revive } from '../adapters/wire';
 import type { ResolvedConfig } from '../config/schema';
 import { FdsTable } from '../connections/fds-table';
+import { Machine } from '../connections/machine';
 import { Channels, type TriggerOptions } from '../pusher/server-api';
 import type { PusherServer } from '../pusher/server';
 import type { Node, Stats } from './node';
@@ -15,8 +16,8 @@ export type { Stats };
 type Except = { except?: number | Iterable<number> };
 
 export class WsServer {
-  /** This node's connection table (the built-in callbacks keep { fd, name } per open socket). */
-  readonly table = new FdsTable();
+  /** The machine's connection table (Swoole's Table): every worker reads and writes the same rows. The built-in callbacks keep { fd, name } per open socket. */
+  readonly table: FdsTable;
   /** The same questions asked of every node of the cluster (other workers, other machines), awaited. */
   readonly cluster: Cluster;
   /** The Pusher channels layer, when `apps` are configured (set by the serve loop). */
@@ -29,6 +30,8 @@ export class WsServer {
   ) {
     this.#node = node;
     this.cluster = new Cluster(node);
+    this.table = new FdsTable(node.machine.rows);
+    Machine.bind(this, node.machine);
   }
 
   /** Index of this worker process (0 with one worker). */
@@ -36,27 +39,34 @@ export class WsServer {
     return this.#node.worker;
   }
 
-  /** Sends to one connection, wherever it is; false when no live node holds it, or when the message was dropped (backpressure). */
+  /**
+   * Sends to one connection, wherever it is; false when it is not open (on this machine that is known at once;
+   * elsewhere, when no live node holds it), or when the message was dropped (backpressure).
+   */
   push(fd: number, data: Payload): boolean {
     checkPayload(data);
-    return this.#node.push(fd, data) || (!this.#node.socket(fd) && this.#node.adapter.push(fd, data));
+    const node = this.#node;
+    return node.push(fd, data) || (!node.socket(fd) && node.reachable(fd) && node.adapter.push(fd, data));
   }
 
-  /** Closes a connection (on any node) with a close code (1000 or 3000-4999) and reason; false when no live node holds it. */
+  /** Closes a connection (on any node) with a close code (1000 or 3000-4999) and reason; false when it is not open. */
   disconnect(fd: number, code = 1000, reason = ''): boolean {
     checkClose(code, reason);
-    return this.#node.disconnect(fd, code, reason) || this.#node.adapter.disconnect(fd, code, reason);
+    const node = this.#node;
+    return node.disconnect(fd, code, reason) || (!node.socket(fd) && node.reachable(fd) && node.adapter.disconnect(fd, code, reason));
   }
 
-  /** Adds fd (on any node) to a topic; false when no live node holds it. */
+  /** Adds fd (on any node) to a topic; false when it is not open. */
   subscribe(fd: number, topic: string): boolean {
     checkTopic(topic);
-    return this.#node.subscribe(fd, topic) || this.#node.adapter.subscribe(fd, topic);
+    const node = this.#node;
+    return node.subscribe(fd, topic) || (!node.socket(fd) && node.reachable(fd) && node.adapter.subscribe(fd, topic));
   }
 
   unsubscribe(fd: number, topic: string): boolean {
     checkTopic(topic);
-    return this.#node.unsubscribe(fd, topic) || this.#node.adapter.unsubscribe(fd, topic);
+    const node = this.#node;
+    return node.unsubscribe(fd, topic) || (!node.socket(fd) && node.reachable(fd) && node.adapter.unsubscribe(fd, topic));
   }
 
   /** Sends to every connection on every node except `except`; returns how many it reached on this node. */
@@ -87,32 +97,39 @@ export class WsServer {
     this.channels.trigger(channel, event, data, options);
   }
 
-  // -- questions about this node (synchronous); server.cluster asks every node --
+  // -- questions about this machine (every worker; synchronous, from shared memory); server.cluster asks every node --
 
-  /** True while fd is an open WebSocket on this node. */
+  /** True while fd is an open WebSocket on this machine (any worker). */
   isEstablished(fd: number): boolean {
-    return this.#node.established(fd);
+    return this.#node.establishedOnMachine(fd);
   }
 
-  /** True while fd is an open WebSocket or a handshake in progress on this node. */
+  /** True while fd is an open WebSocket or a handshake in progress on this machine (any worker). */
   exist(fd: number): boolean {
-    return this.#node.exists(fd);
+    return this.#node.existsOnMachine(fd);
   }
 
-  /** The fds of established WebSockets on this node. */
+  /** The fds of established WebSockets on this machine (every worker). */
   get connections(): IterableIterator<number> {
-    return this.#node.fds();
+    return this.#node.machineFds();
   }
 
-  /** Established WebSockets on this node. */
+  /** Established WebSockets on this machine (every worker). */
   count(): number {
-    return this.#node.connectionCount();
+    return this.#node.machineCount();
   }
 
+  /**
+   * What the machine knows of a connection on any of its workers; `data` (set in onHandshake) is the owning
+   * worker's alone: another worker sees `{}`. A url longer than fits the shared record is cut there.
+   */
   getClientInfo(fd: number): ClientInfo | null {
-    return this.#node.info(fd);
+    return this.#node.machineInfo(fd);
   }
 
+  // -- topics and counters of this worker --
+
+  /** Subscribers of `topic` on this worker (server.cluster.subscriberCount counts every node). */
   subscriberCount(topic: string): number {
     return this.#node.subscriberCount(checkTopic(topic));
   }

@@ -1,0 +1,104 @@
+// Shared memory for one machine: a file mapped MAP_SHARED into every process of one server (Swoole's Table is built the
+// same way). The primary makes a fresh file at each start; workers map it by path; a lone process maps a file it has
+// already unlinked. Pages are touched only as rows are used, so a large capacity costs address space, not memory.
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OdyError } from '../errors';
+
+/** A mapped byte range with views for Atomics and plain reads (all offsets 8-aligned). */
+export interface Region {
+  readonly bytes: Uint8Array;
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+  /** The file behind it ('' once unlinked). */
+  readonly path: string;
+}
+
+const PREFIX = 'ody-table-';
+
+/** /dev/shm when it is there and writable (RAM, never written back to disk), else the system temp folder. */
+export function tableDir(): string {
+  try {
+    if (existsSync('/dev/shm')) {
+      const probe = join('/dev/shm', `${PREFIX}probe-${process.pid}`);
+      closeSync(openSync(probe, 'w'));
+      unlinkSync(probe);
+      return '/dev/shm';
+    }
+  } catch {}
+  return tmpdir();
+}
+
+/** A new zero-filled file of `size` bytes, mapped; `keep` leaves it for other processes to map (else it is unlinked). */
+export function createRegion(size: number, keep: boolean): Region {
+  const dir = tableDir();
+  if (keep) removeStale(dir);
+  const path = join(dir, `${PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  try {
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      ftruncateSync(fd, size);
+    } finally {
+      closeSync(fd);
+    }
+    const region = map(path);
+    if (keep) return region;
+    unlinkSync(path);
+    return { ...region, path: '' };
+  } catch (error) {
+    try {
+      unlinkSync(path);
+    } catch {}
+    throw new OdyError(`cannot create the shared connection table (${size} bytes) in ${dir}: ${(error as Error).message}`, 'E_TABLE');
+  }
+}
+
+/** Maps the file another process of this server created. */
+export function attachRegion(path: string): Region {
+  try {
+    return map(path);
+  } catch (error) {
+    throw new OdyError(`cannot map the shared connection table ${path}: ${(error as Error).message}`, 'E_TABLE');
+  }
+}
+
+export function removeRegion(region: Region): void {
+  if (!region.path) return;
+  try {
+    unlinkSync(region.path);
+  } catch {}
+}
+
+function map(path: string): Region {
+  const bytes = Bun.mmap(path, { shared: true });
+  const words = bytes.byteLength >> 3;
+  return { bytes, i32: new Int32Array(bytes.buffer, bytes.byteOffset, words * 2), f64: new Float64Array(bytes.buffer, bytes.byteOffset, words), path };
+}
+
+/** Files left by servers that died without cleaning up (kill -9 of the primary): never trusted, removed. */
+function removeStale(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length).split('-')[0]) : NaN;
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {}
+  }
+}
+
+/** A zombie still answers kill(pid, 0): read its state too. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return false;
+  }
+}
