@@ -134,7 +134,8 @@ export class Node implements LocalNode {
     this.#sockets.set(d.fd, ws);
     this.counters.connectionsTotal++;
     if (this.#broadcasting && !d.pusher) ws.subscribe(ALL_TOPIC); // broadcast() is raw data: not for Pusher clients
-    this.machine.connections?.open(d.fd, { remoteAddress: (d.remoteAddress ||= ws.remoteAddress), protocol: d.protocol, url: d.url, connectTime: d.connectTime });
+    // A peer that vanished during the upgrade has no address any more: '' rather than undefined.
+    this.machine.connections?.open(d.fd, { remoteAddress: (d.remoteAddress ||= ws.remoteAddress ?? ''), protocol: d.protocol, url: d.url, connectTime: d.connectTime });
   }
   closed(fd: number): void {
     this.#sockets.delete(fd);
