@@ -16,7 +16,8 @@ import { chart } from './lib/svg';
 const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,idle-app,handshake,workers,fanout-redis,pusher] [--rounds N]
                        [--servers ody,bun,ws] [--rebuild] [--no-save]
   --quick    1 round, shorter runs (for development)
-  --only     scenarios to run; "workers" = echo2w,fanout2w,idle2w (their 1-worker baselines are added);
+  --only     scenarios to run; "workers" = echo2w,fanout2w,idle2w,handshake2w (their baselines are added:
+             the 1-worker runs, and for handshake2w the same with the shared connection table off);
              idle-app: the bench app compiled by \`ody build\` (ody and raw Bun only);
              fanout-redis: 2 nodes joined by a throwaway redis-server (ody and raw Bun only)
              pusher = pusher-fanout,pusher-connect: Pusher protocol, ody against a raw Bun Pusher floor
@@ -26,7 +27,7 @@ const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,idle-ap
   --rebuild  build ody from the current src/ into the temp dir (dist/ody is left as it is)
   --no-save  don't write docs/bench/results.json and results.svg`;
 
-const GROUPS: Record<string, string[]> = { workers: ['echo2w', 'fanout2w', 'idle2w'], pusher: ['pusher-fanout', 'pusher-connect'] };
+const GROUPS: Record<string, string[]> = { workers: ['echo2w', 'fanout2w', 'idle2w', 'handshake2w'], pusher: ['pusher-fanout', 'pusher-connect'] };
 
 function flags() {
   const a = process.argv.slice(2);
@@ -88,7 +89,7 @@ process.on('SIGINT', async () => {
 /** One server, or for a Redis scenario node A then node B, each single-worker on its own port. */
 async function startAll(s: Scenario, kind: Kind, ctx: Context, cores: string | null): Promise<void> {
   if (!s.redis) {
-    current.push(await startServer(kind, ctx, { workers: s.workers, pusher: s.pusher, app: s.app }, cores));
+    current.push(await startServer(kind, ctx, { workers: s.workers, pusher: s.pusher, app: s.app, tableOff: s.tableOff }, cores));
     return;
   }
   if (!redis) throw new Error('redis-server is not running');

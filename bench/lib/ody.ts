@@ -76,7 +76,7 @@ export class BenchController {
 }
 `;
 
-const config = (workers: number, extra = '') => `import { defineConfig, Event } from '@ody/websocket-server';
+const config = (workers: number, extra = '', additional = '') => `import { defineConfig, Event } from '@ody/websocket-server';
 import { BenchController } from '../BenchController';
 
 export default defineConfig({
@@ -88,17 +88,20 @@ export default defineConfig({
     [Event.ON_MESSAGE]: [BenchController, 'onMessage'],
     [Event.ON_CLOSE]: [BenchController, 'onClose'],
   },${extra}
-  additional: { workerNum: ${workers}, logLevel: 'error', maxPayloadLength: 1048576 },
+  additional: { workerNum: ${workers}, logLevel: 'error', maxPayloadLength: 1048576${additional} },
 });
 `;
 
-/** Writes <tmp>/ody-app-<n>w with config/websockets.ts and BenchController.ts; returns its path. */
-export function odyApp(tmp: string, workers: number): string {
-  const dir = join(tmp, `ody-app-${workers}w`);
+/**
+ * Writes <tmp>/ody-app-<n>w with config/websockets.ts and BenchController.ts; returns its path. `tableOff`: the
+ * machine's shared connection table off (additional.table.connections: 0), in <tmp>/ody-app-<n>w-notable.
+ */
+export function odyApp(tmp: string, workers: number, tableOff = false): string {
+  const dir = join(tmp, `ody-app-${workers}w${tableOff ? '-notable' : ''}`);
   if (existsSync(join(dir, 'config', 'websockets.ts'))) return dir;
   mkdirSync(join(dir, 'config'), { recursive: true });
   writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
-  writeFileSync(join(dir, 'config', 'websockets.ts'), config(workers));
+  writeFileSync(join(dir, 'config', 'websockets.ts'), config(workers, '', tableOff ? ', table: { connections: 0 }' : ''));
   return dir;
 }
 

@@ -11,7 +11,7 @@ export type Target = {
   label: string;
   scenario: ScenarioId;
   metric: string;
-  vs: Kind | 'self'; // 'self': ody against its own 1-worker baseline
+  vs: Kind | 'self'; // 'self': ody against its own baseline scenario (1 worker, or the shared table off)
   op: '<=' | '>=';
   /** null: the ratio is reported with no target (no verdict). */
   limit: number | null;
@@ -28,6 +28,7 @@ export const TARGETS: Target[] = [
   { label: 'handshake CPU, ody/bun', scenario: 'handshake', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15 },
   { label: 'handshakes/s, ody/bun', scenario: 'handshake', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9 },
   { label: '2-worker echo msgs/s, ody 2w/1w', scenario: 'echo2w', metric: 'scaling', vs: 'self', op: '>=', limit: 1.6 },
+  { label: '2-worker handshake CPU, shared table on/off', scenario: 'handshake2w', metric: 'cpu_vs_off', vs: 'self', op: '<=', limit: 1.1 },
   { label: 'fan-out over Redis deliveries/s, ody/bun', scenario: 'fanout-redis', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9, also: 'p99_us' },
   // 'bun' in the Pusher scenarios is the raw Bun Pusher floor (bench/peers/bun-pusher-floor.ts).
   { label: 'pusher fan-out CPU/delivery, ody/floor', scenario: 'pusher-fanout', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15, also: 'p99_us' },
@@ -92,9 +93,9 @@ export function ratio(results: Results, id: ScenarioId, metric: string, a: Kind,
 
 export function verdicts(results: Results): Verdict[] {
   return TARGETS.map((t) => {
-    const value = t.vs === 'self' ? (results[t.scenario]?.ody?.median.scaling ?? null) : ratio(results, t.scenario, t.metric, 'ody', t.vs);
+    const value = t.vs === 'self' ? (results[t.scenario]?.ody?.median[t.metric] ?? null) : ratio(results, t.scenario, t.metric, 'ody', t.vs);
     // What the same figure is for a peer, to judge the target against this machine's ceiling.
-    const reference = t.vs === 'self' ? (results[t.scenario]?.bun?.median.scaling ?? null) : ratio(results, t.scenario, t.metric, 'ody', 'ws');
+    const reference = t.vs === 'self' ? (results[t.scenario]?.bun?.median[t.metric] ?? null) : ratio(results, t.scenario, t.metric, 'ody', 'ws');
     const pass = value === null || t.limit === null ? null : t.op === '<=' ? value <= t.limit : value >= t.limit;
     const alsoValues = t.also ? Object.fromEntries(KINDS.map((k) => [k, results[t.scenario]?.[k]?.median[t.also!] ?? null])) : undefined;
     return { ...t, value, reference, pass, ...(alsoValues && { alsoValues }) };
@@ -116,7 +117,7 @@ export function ceiling(one: Metrics | undefined, workers: number): number | nul
 }
 
 /** Metrics that are already a ratio against the server's own baseline: no ody/peer column. */
-const RATIO_METRICS = new Set(['scaling', 'kb_vs_1w']);
+const RATIO_METRICS = new Set(['scaling', 'kb_vs_1w', 'cpu_vs_off']);
 
 export function fmt(v: number | null | undefined, metric = ''): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';

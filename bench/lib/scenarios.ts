@@ -3,7 +3,7 @@ import type { GenResult } from './gen';
 import { PUSHER_APP } from './pusher-app';
 import type { Kind } from './servers';
 
-export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'idle-app' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis' | 'pusher-fanout' | 'pusher-connect';
+export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'idle-app' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'handshake2w-off' | 'handshake2w' | 'fanout-redis' | 'pusher-fanout' | 'pusher-connect';
 export type Metrics = Record<string, number | null>;
 
 export type Scenario = {
@@ -28,6 +28,8 @@ export type Scenario = {
   repeat?: number;
   /** ody as an app binary made by `ody build`, and raw Bun run from that same file. */
   app?: boolean;
+  /** ody with the machine's shared connection table off (additional.table.connections: 0), to price the table. */
+  tableOff?: boolean;
   /** Servers that have an implementation of this scenario; default all. */
   kinds?: Kind[];
   args(quick: boolean): Record<string, number | string>;
@@ -47,12 +49,13 @@ export const METRIC_LABELS: Record<string, string> = {
   base_anon_mb: '  private (heap, stacks) MB',
   base_file_mb: '  mapped from the binary MB',
   kb_vs_1w: 'RSS growth/conn vs 1 worker',
+  cpu_vs_off: 'CPU/{unit} vs shared table off',
   alive: 'connections held',
   scaling: 'scaling vs 1 worker',
 };
 
 /** Metrics where a smaller number is better (ratios below 1 favour ody). */
-export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'kb_vs_1w']);
+export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'kb_vs_1w', 'cpu_vs_off']);
 
 const echoArgs = (quick: boolean, duration: number) => ({
   mode: 'echo',
@@ -74,6 +77,7 @@ const fanArgs = (quick: boolean) => ({ mode: 'fanout', conns: 2000, msgs: 2000, 
 // figure swung by 40% with when the last collection happened to run (raw Bun gave 1.46 or 2.08 KB/conn, and a change
 // that made ody's handshake allocate less made its figure worse). After 8 s it is what the connections hold.
 const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 500, hold: quick ? 4 : 8, settle: 0.5 });
+const handshakeArgs = (q: boolean) => ({ mode: 'handshake', conc: 32, warmup: 0.5, duration: q ? 2 : 5, rst: 1, max: 500000 });
 const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'alive'];
 // wsgen signs the API requests with the same app the servers are configured with.
 const pusherApp = { app: PUSHER_APP.id, key: PUSHER_APP.key, secret: PUSHER_APP.secret };
@@ -130,7 +134,7 @@ export const SCENARIOS: Scenario[] = [
     workers: 1,
     repeat: 3,
     // rst=1: abortive TCP close after the WebSocket close handshake, see wsgen's conn_close.
-    args: (q) => ({ mode: 'handshake', conc: 32, warmup: 0.5, duration: q ? 2 : 5, rst: 1, max: 500000 }),
+    args: handshakeArgs,
     timeoutS: () => 40,
     rows: ['rate', 'cpu_per', 'gen_cpu_per'],
   },
@@ -167,6 +171,34 @@ export const SCENARIOS: Scenario[] = [
     args: idleArgs,
     timeoutS: () => 150,
     rows: [...IDLE_ROWS.slice(0, 3), 'kb_vs_1w', 'alive'],
+  },
+  {
+    // The price of the machine-wide connection table: the same 2-worker handshake with the table off, ody alone.
+    id: 'handshake2w-off',
+    title: 'handshakes with 2 workers, shared connection table off (additional.table.connections: 0)',
+    unit: 'handshake',
+    units: 'handshakes',
+    workers: 2,
+    repeat: 3,
+    tableOff: true,
+    kinds: ['ody'],
+    args: handshakeArgs,
+    timeoutS: () => 40,
+    rows: ['rate', 'cpu_per', 'gen_cpu_per'],
+  },
+  {
+    // Every handshake claims, fills and frees a slot of the machine's table in shared memory (see src/connections).
+    id: 'handshake2w',
+    title: 'handshakes with 2 workers (the machine-wide connection table on)',
+    unit: 'handshake',
+    units: 'handshakes',
+    workers: 2,
+    repeat: 3,
+    baseline: 'handshake2w-off',
+    compare: { metric: 'cpu_per', as: 'cpu_vs_off' },
+    args: handshakeArgs,
+    timeoutS: () => 40,
+    rows: ['rate', 'cpu_per', 'cpu_vs_off', 'gen_cpu_per'],
   },
   {
     id: 'fanout-redis',

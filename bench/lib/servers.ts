@@ -14,7 +14,7 @@ export type Context = { tmp: string; ody: string | Error; app: string | Error; n
  * What to start: a worker count, or one node (0 = A, 1 = B) of a pair joined by the Redis at url; with pusher,
  * a Pusher app (ody) or the Pusher floor peer (raw Bun); with app, ody as an app binary (`ody build`).
  */
-export type Spec = { workers: number; redis?: { url: string; node: number }; pusher?: boolean; app?: boolean };
+export type Spec = { workers: number; redis?: { url: string; node: number }; pusher?: boolean; app?: boolean; tableOff?: boolean };
 
 export type Running = { pid: number; port: number; procs: number; stop(): Promise<void> };
 
@@ -68,7 +68,7 @@ function command(kind: Kind, ctx: Context, port: number, spec: Spec): string[] {
   }
   const ody = spec.app ? ctx.app : ctx.ody;
   if (ody instanceof Error) throw ody;
-  const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url) : pusher ? odyPusherApp(ctx.tmp) : odyApp(ctx.tmp, workers);
+  const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url) : pusher ? odyPusherApp(ctx.tmp) : odyApp(ctx.tmp, workers, spec.tableOff);
   return [ody, 'websocket', 'start', '--root', root, '--port', `${port}`, '--host', '127.0.0.1'];
 }
 

@@ -1,6 +1,7 @@
 // The primary: spawns workerNum workers on one port, restarts crashed ones (with backoff, giving up on a
 // crash loop), kills ones that stop answering, relays their ipc-adapter traffic (hub.ts), and runs cluster-wide
 // reload and status.
+import { dirname } from 'node:path';
 import type { Subprocess } from 'bun';
 import type { LoadOptions } from '../config/load';
 import type { ResolvedConfig } from '../config/schema';
@@ -66,7 +67,7 @@ export class Primary {
     private readonly options: LoadOptions,
     readonly url: string,
   ) {
-    this.machine = Machine.create(config.additional.table);
+    this.machine = Machine.create(config.additional.table, dirname(config.additional.pidFile));
     const count = config.additional.workerNum;
     for (let index = 0; index < count; index++) {
       this.#slots.push({ index, node: 0, ready: false, state: 'starting', restarts: 0, crashes: [], aliveAt: 0, send: (m) => this.#send(index, m) });

@@ -14,7 +14,10 @@ export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 /** config additional.table, resolved: the machine's shared memory, sized at start. */
 export interface TableConfig {
-  /** Connections open at once on all workers of the machine; a power of two. Also the per-IP counters' rows. */
+  /**
+   * Connections open at once on all workers of the machine; a power of two. Also the per-IP counters' rows.
+   * 0 turns the shared connection slots off: each worker then answers the synchronous questions for its own.
+   */
   connections: number;
   /** FdsTable rows (all workers). */
   rows: number;

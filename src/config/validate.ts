@@ -37,7 +37,7 @@ const ADDITIONAL_CHECKS: Record<string, Check> = {
 };
 
 const TABLE_CHECKS: Record<string, Check> = {
-  connections: (v) => (isInt(64, 2 ** 24)(v) || ((v as number) & ((v as number) - 1)) !== 0 ? 'expected a power of two from 64 to 16777216' : undefined),
+  connections: (v) => (v === 0 || (!isInt(64, 2 ** 24)(v) && ((v as number) & ((v as number) - 1)) === 0) ? undefined : 'expected 0 (off) or a power of two from 64 to 16777216'),
   rows: isInt(1, 2 ** 24),
   rowBytes: isInt(16, 65_536),
 };

@@ -1,7 +1,7 @@
 // FdsTable: the connection table of the PHP package (Swoole\Table). Rows live in shared memory: under several workers
 // every worker reads, counts, iterates and deletes the same rows. Sized at start (additional.table), never a silent drop.
 import { OdyError } from '../errors';
-import { createRegion } from './region';
+import { privateRegion } from './region';
 import { type MapShape, SharedMap } from './shared-map';
 
 export type Row = Record<string, unknown>;
@@ -21,7 +21,7 @@ export class FdsTable<R extends Row = Row> implements Iterable<[string, R]> {
       this.#map = shape;
     } else {
       const full = { ...DEFAULT_ROWS, ...shape };
-      this.#map = new SharedMap(createRegion(SharedMap.bytesFor(full), false), 0, full, 1);
+      this.#map = new SharedMap(privateRegion(SharedMap.bytesFor(full)), 0, full, 1);
     }
   }
 

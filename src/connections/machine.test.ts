@@ -34,7 +34,7 @@ async function output(proc: ReturnType<typeof child>): Promise<unknown[]> {
 }
 
 test('rows set in one process are read, counted, iterated and deleted in another', async () => {
-  using machine = disposable(Machine.create(SMALL));
+  using machine = disposable(Machine.create(SMALL, dir));
   const table = new FdsTable(machine.rows);
   table.set(1, { fd: 1, name: 'Client-000001' });
   const seen = await output(child(machine, 0, `
@@ -48,7 +48,7 @@ say([...table]);
 });
 
 test('two processes writing at once: no row lost or doubled, and a shared limit admits exactly its size', async () => {
-  using machine = disposable(Machine.create(SMALL));
+  using machine = disposable(Machine.create(SMALL, dir));
   const work = (index: number) => child(machine, index, `
 let admitted = 0;
 for (let i = 0; i < 12000; i++) {
@@ -77,7 +77,7 @@ test('a full table and an oversized row are clear errors, never a silent drop', 
 });
 
 test('a worker killed with -9: its connections, their rows and per-IP counts leave; a lock it held and a row it was writing are undone', async () => {
-  using machine = disposable(Machine.create(SMALL));
+  using machine = disposable(Machine.create(SMALL, dir));
   const slots = machine.connections!;
   const table = new FdsTable(machine.rows);
   const proc = child(machine, 1, `
@@ -110,11 +110,11 @@ machine.rows.update('stuck', 8, () => { say('inside'); for (;;) {} });
 });
 
 test('a fresh start never trusts a stale file: a dead server\'s table is removed, the new one starts empty', () => {
-  const first = Machine.create(SMALL);
+  const first = Machine.create(SMALL, dir);
   new FdsTable(first.rows).set(1, { fd: 1 });
   const fake = first.region.path.replace(/ody-table-\d+-/, 'ody-table-999999999-');
   writeFileSync(fake, 'stale');
-  const second = Machine.create(SMALL);
+  const second = Machine.create(SMALL, dir);
   expect([Bun.file(fake).size, new FdsTable(second.rows).count()]).toEqual([0, 0]);
   first.remove();
   second.remove();

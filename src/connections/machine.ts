@@ -2,13 +2,14 @@
 // the primary makes at start and every worker maps (a lone process maps an unlinked one). Each part owns its layout.
 //
 //   header   64 B        'ODY1', connection slots, rows, rowBytes, counter rows
-//   slots    ConnectionSlots.bytesFor(connections)   only with workers (one process answers from its own sockets)
+//   slots    ConnectionSlots.bytesFor(connections)   only with workers (one process answers from its own sockets),
+//                                                    and not with connections: 0
 //   rows     SharedMap.bytesFor(rows, rowBytes)       FdsTable
 //   counters SharedMap.bytesFor(connections, 64 + 32) per-IP connection counts and rateLimit() buckets
 import type { TableConfig } from '../config/schema';
 import { OdyError } from '../errors';
 import { ConnectionSlots } from './connection-slots';
-import { attachRegion, createRegion, type Region, removeRegion } from './region';
+import { attachRegion, createRegion, privateRegion, type Region, removeRegion } from './region';
 import { SharedCounters } from './shared-counters';
 import { SharedMap } from './shared-map';
 
@@ -40,20 +41,23 @@ export class Machine {
     tag: number,
   ) {
     const layout = layoutOf(table, shared);
-    this.connections = shared ? new ConnectionSlots(region, layout.slots, table.connections, tag) : null;
+    this.connections = layout.slotted ? new ConnectionSlots(region, layout.slots, table.connections, tag) : null;
     this.rows = new SharedMap(region, layout.rows, { rows: table.rows, rowBytes: table.rowBytes }, tag);
-    this.counters = new SharedCounters(new SharedMap(region, layout.counters, { rows: table.connections, rowBytes: COUNTER_ROW }, tag));
+    this.counters = new SharedCounters(new SharedMap(region, layout.counters, counterShape(table), tag));
   }
 
-  /** A lone process's tables (its file is unlinked at once). */
+  /** A lone process's tables, in its own memory. */
   static alone(table: TableConfig): Machine {
-    return new Machine(createRegion(layoutOf(table, false).size, false), table, false, 1);
+    return new Machine(privateRegion(layoutOf(table, false).size), table, false, 1);
   }
 
-  /** The primary's: a fresh file each start (a stale one from a crashed run is removed, never reused). */
-  static create(table: TableConfig): Machine {
+  /**
+   * The primary's: a fresh file each start in /dev/shm, or in `fallbackDir` (the project's storage folder) where there
+   * is no writable /dev/shm. A stale file from a crashed run is removed, never reused.
+   */
+  static create(table: TableConfig, fallbackDir: string): Machine {
     const layout = layoutOf(table, true);
-    const region = createRegion(layout.size, true);
+    const region = createRegion(layout.size, fallbackDir);
     const head = region.i32;
     [head[1], head[2], head[3], head[4]] = [table.connections, table.rows, table.rowBytes, COUNTER_ROW];
     Atomics.store(head, 0, MAGIC);
@@ -110,10 +114,17 @@ export class Machine {
   }
 }
 
-function layoutOf(table: TableConfig, shared: boolean): { slots: number; rows: number; counters: number; size: number } {
+/** Per-IP counts need a row per client address at most: as many as connections (at least 16 Ki rows). */
+function counterShape(table: TableConfig): { rows: number; rowBytes: number } {
+  return { rows: Math.max(table.connections, 16_384), rowBytes: COUNTER_ROW };
+}
+
+/** connections: 0 turns the shared connection slots off (each worker then answers for its own connections). */
+function layoutOf(table: TableConfig, shared: boolean): { slotted: boolean; slots: number; rows: number; counters: number; size: number } {
+  const slotted = shared && table.connections > 0;
   const slots = HEADER;
-  const rows = slots + (shared ? ConnectionSlots.bytesFor(table.connections) : 0);
+  const rows = slots + (slotted ? ConnectionSlots.bytesFor(table.connections) : 0);
   const counters = rows + SharedMap.bytesFor({ rows: table.rows, rowBytes: table.rowBytes });
-  const size = counters + SharedMap.bytesFor({ rows: table.connections, rowBytes: COUNTER_ROW });
-  return { slots, rows, counters, size };
+  const size = counters + SharedMap.bytesFor(counterShape(table));
+  return { slotted, slots, rows, counters, size };
 }

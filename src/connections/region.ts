@@ -1,8 +1,7 @@
 // Shared memory for one machine: a file mapped MAP_SHARED into every process of one server (Swoole's Table is built the
-// same way). The primary makes a fresh file at each start; workers map it by path; a lone process maps a file it has
-// already unlinked. Pages are touched only as rows are used, so a large capacity costs address space, not memory.
-import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// same way). The primary makes a fresh file at each start; workers map it by path; a lone process needs no file (plain
+// memory). Pages are touched only as rows are used, so a large capacity costs address space, not memory.
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { OdyError } from '../errors';
 
@@ -17,8 +16,8 @@ export interface Region {
 
 const PREFIX = 'ody-table-';
 
-/** /dev/shm when it is there and writable (RAM, never written back to disk), else the system temp folder. */
-export function tableDir(): string {
+/** /dev/shm when it is there and writable (RAM, never written back to disk), else `fallback` (the project's storage). */
+export function tableDir(fallback: string): string {
   try {
     if (existsSync('/dev/shm')) {
       const probe = join('/dev/shm', `${PREFIX}probe-${process.pid}`);
@@ -27,13 +26,25 @@ export function tableDir(): string {
       return '/dev/shm';
     }
   } catch {}
-  return tmpdir();
+  mkdirSync(fallback, { recursive: true });
+  return fallback;
 }
 
-/** A new zero-filled file of `size` bytes, mapped; `keep` leaves it for other processes to map (else it is unlinked). */
-export function createRegion(size: number, keep: boolean): Region {
-  const dir = tableDir();
-  if (keep) removeStale(dir);
+/** Zero-filled memory of one process (the OS hands out the pages as they are first written). */
+export function privateRegion(size: number): Region {
+  const buffer = new ArrayBuffer(size);
+  return { bytes: new Uint8Array(buffer), i32: new Int32Array(buffer), f64: new Float64Array(buffer), path: '' };
+}
+
+/** A new zero-filled file of `size` bytes for the workers to map, in /dev/shm or else `fallbackDir`. */
+export function createRegion(size: number, fallbackDir: string): Region {
+  let dir = fallbackDir;
+  try {
+    dir = tableDir(fallbackDir);
+  } catch (error) {
+    throw new OdyError(`cannot create the shared connection table: /dev/shm is not writable and ${fallbackDir} cannot be made (${(error as Error).message})`, 'E_TABLE');
+  }
+  removeStale(dir);
   const path = join(dir, `${PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   try {
     const fd = openSync(path, 'wx', 0o600);
@@ -42,10 +53,7 @@ export function createRegion(size: number, keep: boolean): Region {
     } finally {
       closeSync(fd);
     }
-    const region = map(path);
-    if (keep) return region;
-    unlinkSync(path);
-    return { ...region, path: '' };
+    return map(path);
   } catch (error) {
     try {
       unlinkSync(path);

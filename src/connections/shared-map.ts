@@ -391,7 +391,7 @@ export class SharedMap {
 
 /** Buckets enough for the index to stay at most half full: a key's two buckets then practically never are. */
 function bucketsFor(rows: number): number {
-  let buckets = 1;
+  let buckets = 2; // even, so the rows after the locks and the index stay 8-byte aligned
   while (buckets * WAYS < rows * 2) buckets *= 2;
   return buckets;
 }
