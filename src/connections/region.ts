@@ -1,7 +1,7 @@
 // Shared memory for one machine: a file mapped MAP_SHARED into every process of one server (Swoole's Table is built the
 // same way). The primary makes a fresh file at each start; workers map it by path; a lone process needs no file (plain
 // memory). Pages are touched only as rows are used, so a large capacity costs address space, not memory.
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statfsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { OdyError } from '../errors';
 
@@ -16,10 +16,14 @@ export interface Region {
 
 const PREFIX = 'ody-table-';
 
-/** /dev/shm when it is there and writable (RAM, never written back to disk), else `fallback` (the project's storage). */
-export function tableDir(fallback: string): string {
+/**
+ * /dev/shm when it is there, writable and has room for `size` bytes (RAM, never written back to disk), else `fallback`
+ * (the project's storage). Room matters: a process that touches a page of a full tmpfs gets SIGBUS.
+ */
+export function tableDir(fallback: string, size: number): string {
   try {
-    if (existsSync('/dev/shm')) {
+    const free = statfsSync('/dev/shm');
+    if (free.bavail * free.bsize >= size) {
       const probe = join('/dev/shm', `${PREFIX}probe-${process.pid}`);
       closeSync(openSync(probe, 'w'));
       unlinkSync(probe);
@@ -40,9 +44,9 @@ export function privateRegion(size: number): Region {
 export function createRegion(size: number, fallbackDir: string): Region {
   let dir = fallbackDir;
   try {
-    dir = tableDir(fallbackDir);
+    dir = tableDir(fallbackDir, size);
   } catch (error) {
-    throw new OdyError(`cannot create the shared connection table: /dev/shm is not writable and ${fallbackDir} cannot be made (${(error as Error).message})`, 'E_TABLE');
+    throw new OdyError(`cannot create the shared connection table: /dev/shm is missing, full or read-only, and ${fallbackDir} cannot be made (${(error as Error).message})`, 'E_TABLE');
   }
   removeStale(dir);
   const path = join(dir, `${PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
