@@ -1,4 +1,4 @@
-// Rule: FdsTable behaves like the PHP package's table and, unlike Swoole's, never runs out of rows.
+// Rule: FdsTable behaves like the PHP package's table, and holds rows for 100k+ connections by default (Swoole's default table caps near 1k).
 import { expect, test } from 'bun:test';
 import { FdsTable } from '../../src/index';
 
