@@ -108,16 +108,8 @@ export class SharedMap {
    * (zero-filled, `valLen` bytes); `drop()` deletes the row afterwards. Returns what `change` returned.
    */
   update<T>(key: string, valLen: number, change: (at: number, fresh: boolean, drop: () => void) => T): T {
-    const keyLen = this.#encodeKey(key);
-    if (keyLen + valLen > this.rowBytes) {
-      throw new OdyError(`shared table row too large: key and value are ${keyLen + valLen} bytes, the limit is ${this.rowBytes} (config additional.table.rowBytes)`, 'E_TABLE_ROW');
-    }
-    const hash = hashOf(this.#key, keyLen);
-    const [b1, b2] = this.#bucketsOf(hash);
-    this.#lock(b1, b2);
-    try {
-      let way = this.#locate(b1, hash, keyLen);
-      if (way < 0 && b2 !== b1) way = this.#locate(b2, hash, keyLen);
+    return this.#locked(key, valLen, (found, hash, keyLen, b1, b2) => {
+      let way = found;
       let row: number;
       let fresh = false;
       if (way >= 0) {
@@ -158,25 +150,15 @@ export class SharedMap {
         Atomics.add(this.#i32, w + 1, 1);
         if (dropped && (done || !fresh)) this.#unlink(way, row);
       }
-    } finally {
-      this.#unlock(b1, b2);
-    }
+    });
   }
 
   delete(key: string): boolean {
-    const keyLen = this.#encodeKey(key);
-    const hash = hashOf(this.#key, keyLen);
-    const [b1, b2] = this.#bucketsOf(hash);
-    this.#lock(b1, b2);
-    try {
-      let way = this.#locate(b1, hash, keyLen);
-      if (way < 0 && b2 !== b1) way = this.#locate(b2, hash, keyLen);
+    return this.#locked(key, 0, (way) => {
       if (way < 0) return false;
       this.#unlink(way, this.#i32[way + 1]! - 1);
       return true;
-    } finally {
-      this.#unlock(b1, b2);
-    }
+    });
   }
 
   /** Every row, as [key, copy of the value]; rows written meanwhile may or may not be seen (like Swoole's). */
@@ -240,6 +222,24 @@ export class SharedMap {
   }
 
   // -- internals --
+
+  /** Encodes `key`, locks its two buckets and runs `body` with the index way holding it (-1: absent). */
+  #locked<T>(key: string, valLen: number, body: (way: number, hash: number, keyLen: number, b1: number, b2: number) => T): T {
+    const keyLen = this.#encodeKey(key);
+    if (keyLen + valLen > this.rowBytes) {
+      throw new OdyError(`shared table row too large: key and value are ${keyLen + valLen} bytes, the limit is ${this.rowBytes} (config additional.table.rowBytes)`, 'E_TABLE_ROW');
+    }
+    const hash = hashOf(this.#key, keyLen);
+    const [b1, b2] = this.#bucketsOf(hash);
+    this.#lock(b1, b2);
+    try {
+      let way = this.#locate(b1, hash, keyLen);
+      if (way < 0 && b2 !== b1) way = this.#locate(b2, hash, keyLen);
+      return body(way, hash, keyLen, b1, b2);
+    } finally {
+      this.#unlock(b1, b2);
+    }
+  }
 
   #rowWord(row: number): number {
     return (this.#rowsAt + row * this.#rowSize) >> 2;
