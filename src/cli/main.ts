@@ -2,6 +2,7 @@
 // The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, init, build, healthcheck, and turns errors into one line.
 import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
+import { dropBunDotEnv } from '../config/bun-dotenv';
 import { didYouMean, OdyError } from '../errors';
 import { build } from './build';
 import { forStream } from './color';
@@ -73,6 +74,7 @@ function assertKnownFlags(rawArgs: string[], cmd: AnyCommand, path: string[]): v
 
 export async function run(argv: string[]): Promise<number> {
   const rawArgs = splitColon(argv);
+  dropBunDotEnv(); // before anything reads the environment: .env is ody's to load, from --root
   try {
     if (rawArgs[0] === '--version' || rawArgs[0] === '-v') {
       console.log(pkg.version);
