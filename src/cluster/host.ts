@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/schema';
 import { OdyError } from '../errors';
 import { describeError, logger, reopenLogFile, setLogProcess } from '../log/logger';
 import { resolveHooks } from '../server/callbacks';
-import { commitReload, prepareReload } from '../server/reload';
+import { commitReload, loadForReload, prepareReload } from '../server/reload';
 import { Node } from '../server/node';
 import { startServer } from '../server/serve';
 import { createAdapter } from '../adapters';
@@ -83,6 +83,7 @@ async function startCluster(config: ResolvedConfig, options: LoadOptions, early:
   return Object.assign(primary, {
     url,
     reload: async () => {
+      await loadForReload(options, config); // the workers cannot see every restart-only change (the port): refused here
       const result = await reloadAll();
       if (!result.ok) throw new OdyError(result.error ?? 'reload failed', 'E_RELOAD');
       return result;
