@@ -2,6 +2,7 @@
 import { defineCommand } from 'citty';
 import { daemonize, logCrashes } from '../cluster/daemon';
 import { host } from '../cluster/host';
+import { refuseIfRunning } from '../cluster/state';
 import type { WorkerSpec } from '../cluster/primary';
 import { runWorker } from '../cluster/worker';
 import { loadConfig } from '../config/load';
@@ -31,6 +32,7 @@ export const start = defineCommand({
     setLogLevel(config.additional.logLevel);
     setLogFormat(config.additional.logFormat);
     if (args.daemon && !process.env.ODY_DAEMON) {
+      refuseIfRunning(config.additional.pidFile);
       const { pid, url } = await daemonize(config, ['websocket', 'start', ...rawArgs.filter((a) => a !== 'websocket' && a !== 'start')]);
       console.log(`ody started in the background (pid ${pid}) on ${url}; logs: ${config.additional.logFile}`);
       return;

@@ -28,13 +28,14 @@ async function single(config: ResolvedConfig, options: LoadOptions): Promise<Ins
   await node.adapter.start(node);
   const running = startServer(config, resolveHooks(config.callbacks), { node });
   const startedAt = Date.now();
+  const url = running.url.href.replace(/\/$/, ''); // as a cluster's: ws://host:port, no path
   return {
-    url: running.url.href.replace(/\/$/, ''),
+    url,
     workerPids: () => [],
     stop: () => running.stop(),
     status: () => {
       const s = node.stats();
-      return { pid: process.pid, url: running.url.href, uptimeMs: Date.now() - startedAt, connections: s.connections, messagesIn: s.messagesIn, messagesOut: s.messagesOut, workers: [] };
+      return { pid: process.pid, url, uptimeMs: Date.now() - startedAt, connections: s.connections, messagesIn: s.messagesIn, messagesOut: s.messagesOut, workers: [] };
     },
     async reload(): Promise<ReloadResult> {
       commitReload(running, await prepareReload(options, running));
