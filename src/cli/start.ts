@@ -6,7 +6,8 @@ import { refuseIfRunning } from '../cluster/state';
 import type { WorkerSpec } from '../cluster/primary';
 import { runWorker } from '../cluster/worker';
 import { loadConfig } from '../config/load';
-import { logToFile, setLogFormat, setLogLevel } from '../log/logger';
+import { logger, logToFile, setLogFormat, setLogLevel } from '../log/logger';
+import { startLines } from './banner';
 
 export const projectArgs = {
   config: { type: 'string', description: 'Config file (default: <root>/config/websockets.ts)' },
@@ -35,8 +36,13 @@ export const start = defineCommand({
       refuseIfRunning(config.additional.pidFile);
       const { pid, url } = await daemonize(config, ['websocket', 'start', ...rawArgs.filter((a) => a !== 'websocket' && a !== 'start')]);
       console.log(`ody started in the background (pid ${pid}) on ${url}; logs: ${config.additional.logFile}`);
+      const { info, warn } = startLines(config, url);
+      for (const line of [...info, ...warn.map((w) => `warning: ${w}`)]) console.log(`  ${line}`);
       return;
     }
-    await host(config, options, { watch: args.watch, daemon: Boolean(process.env.ODY_DAEMON) });
+    const url = await host(config, options, { watch: args.watch, daemon: Boolean(process.env.ODY_DAEMON) });
+    const { info, warn } = startLines(config, url);
+    for (const line of info) logger.info(line);
+    for (const line of warn) logger.warn(line);
   },
 });

@@ -92,7 +92,8 @@ async function startCluster(config: ResolvedConfig, options: LoadOptions, early:
   });
 }
 
-export async function host(config: ResolvedConfig, options: LoadOptions, flags: { watch?: boolean; daemon?: boolean }): Promise<void> {
+/** Serves until stopped; resolves with the URL once it accepts connections. */
+export async function host(config: ResolvedConfig, options: LoadOptions, flags: { watch?: boolean; daemon?: boolean }): Promise<string> {
   const pidFile = config.additional.pidFile;
   const control = controlPath(pidFile);
   let instance: Instance | undefined;
@@ -185,6 +186,7 @@ export async function host(config: ResolvedConfig, options: LoadOptions, flags: 
   if (flags.watch) watchProject(config, () => void reload('file change'));
   started.resolve(running);
   process.send?.({ t: 'ready', url: running.url, pid: process.pid });
+  return running.url;
 }
 
 const WATCHED = /\.(ts|tsx|js|mjs|cjs|json)$|(^|\/)\.env$/;
