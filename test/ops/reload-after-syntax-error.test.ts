@@ -1,10 +1,12 @@
 // Rule: a reload that failed on a syntax error does not stick: once the file is fixed, the next reload loads it,
-// whether ody runs as the compiled binary or from source (`bun src/cli/main.ts`), with one worker or two.
+// whether ody runs as the compiled binary or from source (`bun src/cli/main.ts`), with one worker or two, reloaded
+// by `ody websocket reload` or by `start --watch`.
 import { beforeAll, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from '../helpers/client';
 import { ensureBinary, project, type Runner, runOdy, startOdy } from '../helpers/binary';
+import { until } from '../helpers/server';
 
 beforeAll(() => void ensureBinary(), 120_000);
 
@@ -47,4 +49,23 @@ for (const runner of ['binary', 'source'] as Runner[]) {
       expect(ody.output()).toContain('reload (ody websocket reload) failed');
     }, 30_000);
   }
+}
+
+for (const runner of ['binary', 'source'] as Runner[]) {
+  test(`${runner}, --watch: saving the fix after a syntax error reloads the fixed code`, async () => {
+    const dir = project({ 'config/websockets.ts': CONFIG, 'app/Echo.ts': controller('v1') });
+    await using ody = await startOdy(['websocket', 'start', '--port', '0', '--workers', '2', '--watch'], dir, undefined, { runner });
+    await until(() => ody.output().includes('watching'), 'the watcher', 10_000);
+    const reloads = (what: string) => ody.output().split(what).length - 1;
+
+    writeFileSync(join(dir, 'app/Echo.ts'), BROKEN);
+    await until(() => reloads('reload (file change) failed') >= 1, 'the failed reload', 10_000);
+    expect(ody.output()).toContain('app/Echo.ts:3');
+
+    writeFileSync(join(dir, 'app/Echo.ts'), controller('v2'));
+    await until(() => reloads('reloaded (file change)') >= 1, 'the reload of the fix', 10_000);
+    using client = await open(ody.url);
+    client.send('hi');
+    expect(await client.next()).toBe('v2 hi');
+  }, 30_000);
 }
