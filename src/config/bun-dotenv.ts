@@ -9,7 +9,7 @@ import { parseDotEnv } from './env';
 const BUN_FILES = ['.env', '.env.development', '.env.production', '.env.test', '.env.local', '.env.development.local', '.env.production.local', '.env.test.local'];
 
 /** The environment this process was started with: Linux keeps it in /proc, untouched by what Bun loads later. */
-function startEnvironment(): Map<string, string> | undefined {
+function startEnvironment(): Map<string, string> | null {
   try {
     const out = new Map<string, string>();
     for (const entry of readFileSync('/proc/self/environ', 'utf8').split('\0')) {
@@ -18,7 +18,7 @@ function startEnvironment(): Map<string, string> | undefined {
     }
     return out;
   } catch {
-    return undefined;
+    return null;
   }
 }
 
@@ -27,10 +27,9 @@ function startEnvironment(): Map<string, string> | undefined {
  * value. Where /proc is missing (macOS), a variable whose value equals what a .env file says counts as loaded by
  * Bun; a real variable set to exactly the .env file's value then follows .env on reload.
  */
-export function dropBunDotEnv(cwd = process.cwd()): void {
+export function dropBunDotEnv(cwd = process.cwd(), real: Map<string, string> | null = startEnvironment()): void {
   const files = BUN_FILES.map((name) => join(cwd, name)).filter((file) => existsSync(file));
   if (files.length === 0) return;
-  const real = startEnvironment();
   for (const file of files) {
     let values: Map<string, string>;
     try {
