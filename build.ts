@@ -43,4 +43,5 @@ const result = await Bun.build({
   // The user's config must see ody's own copy: keep the package's self-import out of the bundle graph.
 });
 if (!result.success) fail(result.logs);
-console.log(`built ${values.outfile}`);
+// The README's one way to put it on the PATH (src/cli/init.ts says the same).
+console.log(`built ${values.outfile}${values.target ? '' : `; to have \`ody\` on your PATH: install -Dm755 ${values.outfile} ~/.local/bin/ody`}`);

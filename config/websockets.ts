@@ -18,8 +18,8 @@ export default defineConfig({
   secretKey: env('WEBSOCKET_SECRET_KEY', '123123123'),
   additional: {
     workerNum: env('WEBSOCKET_WORKER_COUNT', availableParallelism()),
-    // debug, trace, info, notice, warning, error
-    logLevel: 'debug',
+    // debug (logs every message's text), trace, info, notice, warning, error
+    logLevel: 'info',
     logFile: 'storage/logs/ody_websockets.log',
   },
 });

@@ -10,6 +10,12 @@ import { projectArgs } from './start';
 /** The folder the Dockerfile copies from. */
 export const IMAGE_DIR = '.image';
 
+/** What to do with a fresh binary: run it here, or, built for another platform, there (musl needs a musl system). */
+export function nextStep(outfile: string, target?: string, host = hostTarget()): string {
+  if (!target || (target.startsWith(host) && !target.includes('musl'))) return `run it with \`${outfile} websocket start\``;
+  return `copy it to a ${target} machine and run \`./${basename(outfile)} websocket start\` there`;
+}
+
 export const build = defineCommand({
   meta: { name: 'build', description: 'Compile this project (config, controllers, their imports) with ody into one executable' },
   args: {
@@ -28,7 +34,7 @@ export const build = defineCommand({
     const name = basename(root).replace(/[^A-Za-z0-9._-]/g, '') || 'app';
     const outfile = resolve(root, args.outfile ?? `dist/${name}`);
     const size = await compileApp({ root, configFile, outfile, target });
-    console.log(`built ${outfile} (${(size / 1e6).toFixed(0)} MB, ${target ?? hostTarget()}): run it with \`${outfile} websocket start\``);
+    console.log(`built ${outfile} (${(size / 1e6).toFixed(0)} MB, ${target ?? hostTarget()}): ${nextStep(outfile, target)}`);
     if (args.image) {
       const dir = resolve(root, IMAGE_DIR);
       stageImage(outfile, dir);

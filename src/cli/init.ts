@@ -26,6 +26,21 @@ export function projectFiles(name: string): Record<string, string> {
   };
 }
 
+/** The README's one way to put the binary on the PATH (~/.local/bin is on it in most distributions' login shells). */
+export const installLine = (binary: string) => `install -Dm755 ${binary} ~/.local/bin/ody`;
+
+/**
+ * How the next commands are typed: `ody` when it is on the PATH (npx and bunx put the project's node_modules/.bin
+ * there, which a later shell does not have); else the compiled binary gets the install line, and the package the
+ * runner it was started with (both set npm_config_user_agent). The binary runs tests as Bun with BUN_BE_BUN=1.
+ */
+function howToRun(): { ody: string; test: string; install?: string } {
+  const compiled = Bun.main.startsWith('/$bunfs/');
+  const found = Bun.which('ody');
+  if (compiled) return { ody: 'ody', test: 'BUN_BE_BUN=1 ody test', install: found && !found.includes('/node_modules/.bin/') ? undefined : installLine(process.execPath) };
+  return process.env.npm_config_user_agent?.startsWith('npm/') ? { ody: 'npx ody', test: 'npx bun test' } : { ody: 'bunx ody', test: 'bun test' };
+}
+
 export const init = defineCommand({
   meta: { name: 'init', description: 'Create a project: config, a controller, a test, .env.example, Dockerfile and systemd unit' },
   args: { dir: { type: 'positional', required: false, description: 'Folder to create the project in (default: current directory)' } },
@@ -42,6 +57,10 @@ export const init = defineCommand({
     }
     const cd = relative(process.cwd(), dir);
     console.log(`created ${Object.keys(files).join(', ')} in ${dir}\n`);
-    console.log(`${cd ? `  cd ${cd}\n` : ''}  ody websocket start        # run it: ws://127.0.0.1:9502\n  BUN_BE_BUN=1 ody test      # test it: starts it on a free port and talks to it (or: bun test)`);
+    const { ody, test, install } = howToRun();
+    if (install) console.log(`ody is not on your PATH yet; to install it: ${install}\n`);
+    const run = `${ody} websocket start`;
+    const width = Math.max(run.length, test.length) + 2;
+    console.log(`${cd ? `  cd ${cd}\n` : ''}  ${run.padEnd(width)} # run it: ws://127.0.0.1:9502\n  ${test.padEnd(width)} # test it: starts it on a free port and talks to it`);
   },
 });

@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 // The `ody` executable: routes `ody websocket start` (and `websocket:start`), `ody token`, init, build, healthcheck, and turns errors into one line.
-import { type CommandDef, defineCommand, renderUsage, runCommand } from 'citty';
+import { type CommandDef, defineCommand, runCommand } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
-import { didYouMean, OdyError } from '../errors';
+import { dropBunDotEnv } from '../config/bun-dotenv';
+import { didYouMean, OdyError, suggest } from '../errors';
 import { build } from './build';
 import { forStream } from './color';
 import { healthcheck } from './healthcheck';
@@ -10,9 +11,10 @@ import { init } from './init';
 import { registerPackageModule } from './package-module';
 import { reload } from './reload';
 import { start } from './start';
-import { status } from './status';
+import { STATUS_EXIT_CODES, status } from './status';
 import { stop } from './stop';
 import { token } from './token';
+import { type HelpNotes, helpWidth, renderHelp } from './usage';
 
 const websocket = defineCommand({
   meta: { name: 'websocket', description: 'Run and control the WebSocket server' },
@@ -32,10 +34,13 @@ export function splitColon(argv: string[]): string[] {
 
 type AnyCommand = CommandDef<any>;
 
+const HELP_NOTES: HelpNotes = {
+  'websocket status': [{ heading: 'EXIT CODES', rows: STATUS_EXIT_CODES.map(([code, meaning]) => [String(code), meaning]) }],
+};
+
 /** Walks positional words down the subcommands; rejects unknown commands and flags with one line. */
-function resolveCommand(rawArgs: string[]): { cmd: AnyCommand; parent?: AnyCommand; path: string[] } {
+function resolveCommand(rawArgs: string[]): { cmd: AnyCommand; path: string[] } {
   let cmd: AnyCommand = main;
-  let parent: AnyCommand | undefined;
   const path: string[] = [];
   for (const word of rawArgs) {
     if (word.startsWith('-')) break;
@@ -43,11 +48,10 @@ function resolveCommand(rawArgs: string[]): { cmd: AnyCommand; parent?: AnyComma
     if (!subs) break;
     const next = subs[word];
     if (!next) throw new OdyError(`unknown command '${[...path, word].join(' ')}'${didYouMean(word, Object.keys(subs))}; run 'ody --help'`, 'E_CLI');
-    parent = cmd;
     cmd = next;
     path.push(word);
   }
-  return { cmd, parent, path };
+  return { cmd, path };
 }
 
 function assertKnownFlags(rawArgs: string[], cmd: AnyCommand, path: string[]): void {
@@ -65,7 +69,9 @@ function assertKnownFlags(rawArgs: string[], cmd: AnyCommand, path: string[]): v
     for (const name of names) {
       if (!known.has(name)) {
         const shown = token.startsWith('--') ? `--${name}` : `-${name}`;
-        throw new OdyError(`unknown option '${shown}' for 'ody ${path.join(' ')}'${didYouMean(name, Object.keys(args))}; run 'ody ${path.join(' ')} --help'`, 'E_CLI');
+        const near = suggest(name, Object.keys(args));
+        const hint = near ? ` (did you mean '${near.length === 1 ? '-' : '--'}${near}'?)` : '';
+        throw new OdyError(`unknown option '${shown}' for 'ody ${path.join(' ')}'${hint}; run 'ody ${path.join(' ')} --help'`, 'E_CLI');
       }
     }
   }
@@ -73,14 +79,15 @@ function assertKnownFlags(rawArgs: string[], cmd: AnyCommand, path: string[]): v
 
 export async function run(argv: string[]): Promise<number> {
   const rawArgs = splitColon(argv);
+  dropBunDotEnv(); // before anything reads the environment: .env is ody's to load, from --root
   try {
     if (rawArgs[0] === '--version' || rawArgs[0] === '-v') {
       console.log(pkg.version);
       return 0;
     }
-    const { cmd, parent, path } = resolveCommand(rawArgs);
+    const { cmd, path } = resolveCommand(rawArgs);
     if (rawArgs.includes('--help') || rawArgs.includes('-h') || (!cmd.run && cmd.subCommands)) {
-      process.stdout.write(forStream(`${await renderUsage(cmd, parent)}\n\n`, process.stdout));
+      process.stdout.write(forStream(renderHelp(main, path, HELP_NOTES, helpWidth(process.stdout)), process.stdout));
       return rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h') ? 0 : 1;
     }
     assertKnownFlags(rawArgs.slice(path.length), cmd, path);

@@ -2,10 +2,12 @@
 import { defineCommand } from 'citty';
 import { daemonize, logCrashes } from '../cluster/daemon';
 import { host } from '../cluster/host';
+import { refuseIfRunning } from '../cluster/state';
 import type { WorkerSpec } from '../cluster/primary';
 import { runWorker } from '../cluster/worker';
 import { loadConfig } from '../config/load';
-import { logToFile, setLogFormat, setLogLevel } from '../log/logger';
+import { logger, logToFile, setLogFormat, setLogLevel } from '../log/logger';
+import { startLines } from './banner';
 
 export const projectArgs = {
   config: { type: 'string', description: 'Config file (default: <root>/config/websockets.ts)' },
@@ -31,10 +33,16 @@ export const start = defineCommand({
     setLogLevel(config.additional.logLevel);
     setLogFormat(config.additional.logFormat);
     if (args.daemon && !process.env.ODY_DAEMON) {
+      refuseIfRunning(config.additional.pidFile);
       const { pid, url } = await daemonize(config, ['websocket', 'start', ...rawArgs.filter((a) => a !== 'websocket' && a !== 'start')]);
       console.log(`ody started in the background (pid ${pid}) on ${url}; logs: ${config.additional.logFile}`);
+      const { info, warn } = startLines(config, url);
+      for (const line of [...info, ...warn.map((w) => `warning: ${w}`)]) console.log(`  ${line}`);
       return;
     }
-    await host(config, options, { watch: args.watch, daemon: Boolean(process.env.ODY_DAEMON) });
+    const url = await host(config, options, { watch: args.watch, daemon: Boolean(process.env.ODY_DAEMON) });
+    const { info, warn } = startLines(config, url);
+    for (const line of info) logger.info(line);
+    for (const line of warn) logger.warn(line);
   },
 });

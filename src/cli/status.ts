@@ -8,6 +8,14 @@ import { projectArgs } from './start';
 /** LSB's "program is not running" status code. */
 const NOT_RUNNING = 3;
 
+/** What `status` exits with, as its --help lists them (LSB init-script conventions, which systemd follows too). */
+export const STATUS_EXIT_CODES: [number, string][] = [
+  [0, 'the server is running (its status is printed)'],
+  [1, 'the status could not be read (the server did not answer, or another error)'],
+  [2, 'the command line is wrong (an unknown option)'],
+  [NOT_RUNNING, 'no server is running: no pid file, or a stale one'],
+];
+
 function duration(ms: number): string {
   const s = Math.floor(ms / 1000);
   const parts = [[Math.floor(s / 86400), 'd'], [Math.floor((s % 86400) / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']] as const;

@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/schema';
 import { OdyError } from '../errors';
 import { describeError, logger, reopenLogFile, setLogProcess } from '../log/logger';
 import { resolveHooks } from '../server/callbacks';
-import { commitReload, prepareReload } from '../server/reload';
+import { commitReload, loadForReload, prepareReload } from '../server/reload';
 import { Machine } from '../connections/machine';
 import { Node } from '../server/node';
 import { startServer } from '../server/serve';
@@ -29,13 +29,14 @@ async function single(config: ResolvedConfig, options: LoadOptions): Promise<Ins
   await node.adapter.start(node);
   const running = startServer(config, resolveHooks(config.callbacks), { node });
   const startedAt = Date.now();
+  const url = running.url.href.replace(/\/$/, ''); // as a cluster's: ws://host:port, no path
   return {
-    url: running.url.href.replace(/\/$/, ''),
+    url,
     workerPids: () => [],
     stop: () => running.stop(),
     status: () => {
       const s = node.stats();
-      return { pid: process.pid, url: running.url.href, uptimeMs: Date.now() - startedAt, connections: s.connections, messagesIn: s.messagesIn, messagesOut: s.messagesOut, workers: [] };
+      return { pid: process.pid, url, uptimeMs: Date.now() - startedAt, connections: s.connections, messagesIn: s.messagesIn, messagesOut: s.messagesOut, workers: [] };
     },
     async reload(): Promise<ReloadResult> {
       commitReload(running, await prepareReload(options, running));
@@ -84,6 +85,7 @@ async function startCluster(config: ResolvedConfig, options: LoadOptions, early:
   return Object.assign(primary, {
     url,
     reload: async () => {
+      await loadForReload(options, config); // the workers cannot see every restart-only change (the port): refused here
       const result = await reloadAll();
       if (!result.ok) throw new OdyError(result.error ?? 'reload failed', 'E_RELOAD');
       return result;
@@ -91,7 +93,8 @@ async function startCluster(config: ResolvedConfig, options: LoadOptions, early:
   });
 }
 
-export async function host(config: ResolvedConfig, options: LoadOptions, flags: { watch?: boolean; daemon?: boolean }): Promise<void> {
+/** Serves until stopped; resolves with the URL once it accepts connections. */
+export async function host(config: ResolvedConfig, options: LoadOptions, flags: { watch?: boolean; daemon?: boolean }): Promise<string> {
   const pidFile = config.additional.pidFile;
   const control = controlPath(pidFile);
   let instance: Instance | undefined;
@@ -184,6 +187,7 @@ export async function host(config: ResolvedConfig, options: LoadOptions, flags: 
   if (flags.watch) watchProject(config, () => void reload('file change'));
   started.resolve(running);
   process.send?.({ t: 'ready', url: running.url, pid: process.pid });
+  return running.url;
 }
 
 const WATCHED = /\.(ts|tsx|js|mjs|cjs|json)$|(^|\/)\.env$/;

@@ -1,6 +1,7 @@
 // Rule: the primary relays each message to the node it names, to every other node, or (publishes) only to the
 // nodes that asked for the topic; a node that falls behind gets drops, not an unbounded queue.
 import { expect, test } from 'bun:test';
+import { captureLogs } from '../../test/helpers/server';
 import { Hub, MAX_BACKLOG } from './hub';
 import type { ToWorker } from './messages';
 
@@ -50,12 +51,14 @@ test('a node that leaves is announced to the others and gets nothing more', () =
 });
 
 test('toward a node MAX_BACKLOG messages behind, messages are dropped and counted until it catches up', () => {
+  using logs = captureLogs();
   const hub = new Hub();
   const [a, b] = [peer(1), peer(2)];
   hub.route(b, { t: 'hb', from: 2, n: 0 }); // b joins; it has taken in nothing yet
   for (let i = 0; i < MAX_BACKLOG + 10; i++) hub.route(a, { t: 'bcast', from: 1, d: 'x', except: [] });
   expect(b.got.length).toBe(MAX_BACKLOG);
   expect(hub.dropped).toBe(10);
+  expect(logs.lines).toEqual([`warn node 2 is ${MAX_BACKLOG} messages behind; dropping messages to it until it catches up`]);
   hub.taken(2, MAX_BACKLOG); // it read everything
   hub.route(a, { t: 'bcast', from: 1, d: 'y', except: [] });
   expect(b.got.at(-1)).toEqual({ t: 'bcast', from: 1, d: 'y', except: [] });

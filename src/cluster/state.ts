@@ -167,10 +167,20 @@ function tryLock(lock: string): (() => void) | Owner {
   throw new OdyError(`cannot take the lock ${lock}; remove it if no ody is starting`, 'E_RUNNING');
 }
 
+// The CLI prints errors after 'ody: ', so these do not start with 'ody' again.
 function alreadyRunning(pidFile: string, pid: number): OdyError {
   const found = findServer(pidFile);
   if (found.kind === 'running' && found.state.pid === pid) {
-    return new OdyError(`ody is already running for this project (pid ${pid}, ${found.state.url}); stop it first: ody websocket stop`, 'E_RUNNING');
+    return new OdyError(`a server is already running for this project (pid ${pid}, ${found.state.url}); stop it first: ody websocket stop`, 'E_RUNNING');
   }
-  return new OdyError(`ody is already starting for this project (pid ${pid}); stop it first: ody websocket stop`, 'E_RUNNING');
+  return new OdyError(`a server is already starting for this project (pid ${pid}); stop it first: ody websocket stop`, 'E_RUNNING');
+}
+
+/**
+ * Refuses a start while this project's server runs. `start -d` asks before it spawns the daemon: the daemon would
+ * find out too (acquireLock), but its refusal would land in the running server's log file, which is its stderr.
+ */
+export function refuseIfRunning(pidFile: string): void {
+  const found = findServer(pidFile);
+  if (found.kind === 'running') throw alreadyRunning(pidFile, found.state.pid);
 }

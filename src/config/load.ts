@@ -5,6 +5,7 @@ import { OdyError } from '../errors';
 import { defaultConfig } from '../server/default-config';
 import { embeddedConfig } from './embedded';
 import { loadDotEnv, resetEnvReads } from './env';
+import { forgetProjectModules } from './module-cache';
 import { assertSafeSecret } from './default-secret';
 import type { ResolvedConfig } from './schema';
 import { resolveConfig, type Sources } from './validate';
@@ -37,9 +38,7 @@ export function findConfigFile(root: string, explicit?: string): string | null {
 
 /** Imports a config file afresh: reload needs new code, so the project's cached modules are dropped first. */
 export async function importConfig(file: string, root: string, load: () => Promise<{ default?: unknown }> = () => import(file)): Promise<unknown> {
-  for (const cached of Object.keys(require.cache)) {
-    if (cached.startsWith(root) && !cached.includes('/node_modules/')) delete require.cache[cached];
-  }
+  forgetProjectModules(root);
   let mod: { default?: unknown };
   try {
     mod = await load();
@@ -52,7 +51,9 @@ export async function importConfig(file: string, root: string, load: () => Promi
 
 /** One line for a load failure; for syntax errors, the first one with file:line:column. */
 export function firstLine(error: unknown): string {
-  const first = (error as { errors?: { message?: string; position?: { file?: string; line?: number; column?: number } }[] })?.errors?.[0];
+  // Bun throws an AggregateError of BuildMessages for some parse failures, a single BuildMessage for others.
+  type Message = { message?: string; position?: { file?: string; line?: number; column?: number } | null };
+  const first = (error as { errors?: Message[] })?.errors?.[0] ?? ((error as Message)?.position ? (error as Message) : undefined);
   if (first?.message) {
     const at = first.position ? ` at ${first.position.file}:${first.position.line}:${first.position.column}` : '';
     return `${first.message}${at}`;

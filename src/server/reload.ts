@@ -43,6 +43,18 @@ export function restartKeys(loaded: ResolvedConfig, current: ResolvedConfig): st
  * Nothing the server uses changes here: the environment is put back after the config has read it.
  */
 export async function prepareReload(options: LoadOptions, running: RunningServer): Promise<PreparedReload> {
+  const { config, dotEnv } = await loadForReload(options, running.server.config);
+  const hooks = resolveHooks(config.callbacks);
+  const pipeline = createPipeline(config, running.server, running.node, { carried: running.pipeline, readiness: running.readiness });
+  return { config, hooks, pipeline, dotEnv };
+}
+
+/**
+ * The fresh .env and config, checked against `current`: throws when a setting changed that only a restart applies.
+ * A cluster's primary runs this too, with the options it was started with: its workers were given the port it
+ * claimed as if from --port (so all bind one port), and cannot see a port change themselves.
+ */
+export async function loadForReload(options: LoadOptions, current: ResolvedConfig): Promise<{ config: ResolvedConfig; dotEnv: Map<string, string> }> {
   const dotEnv = readDotEnv(resolve(options.root ?? process.cwd()));
   const undo = applyDotEnv(dotEnv); // config files call env() while they load
   let config: ResolvedConfig;
@@ -51,13 +63,11 @@ export async function prepareReload(options: LoadOptions, running: RunningServer
   } finally {
     undo();
   }
-  const changed = restartKeys(config, running.server.config);
+  const changed = restartKeys(config, current);
   if (changed.length > 0) {
     throw new OdyError(`reload refused, nothing was changed: ${changed.join(', ')} only apply on a restart (ody websocket stop, then start)`, 'E_RELOAD');
   }
-  const hooks = resolveHooks(config.callbacks);
-  const pipeline = createPipeline(config, running.server, running.node, { carried: running.pipeline, readiness: running.readiness });
-  return { config, hooks, pipeline, dotEnv };
+  return { config, dotEnv };
 }
 
 /** Swaps everything prepared in at once: the next request or event on any connection, old or new, sees it. */

@@ -55,7 +55,7 @@ test('unknown command or flag', async () => {
   await failsWith(['websocket', 'strat'], {}, /unknown command 'websocket strat' \(did you mean 'start'\?\)/);
   await failsWith(['websocket:strat'], {}, /unknown command 'websocket strat'/);
   await failsWith(['serve'], {}, /unknown command 'serve'/);
-  await failsWith(['websocket', 'start', '--prot', '1'], {}, /unknown option '--prot' for 'ody websocket start' \(did you mean 'port'\?\)/);
+  await failsWith(['websocket', 'start', '--prot', '1'], {}, /unknown option '--prot' for 'ody websocket start' \(did you mean '--port'\?\)/);
 });
 
 test('unreadable TLS files', async () => {

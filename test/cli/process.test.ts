@@ -93,7 +93,7 @@ test('a second start for the same port fails with one line, the first keeps serv
     const again = await runOdy(['websocket', 'start', '-d', '--port', port], second);
     expect([again.code, again.stderr.trim()]).toEqual([1, `ody: cannot listen on 127.0.0.1:${port}: address already in use (is another server running? try another --port)`]);
     const same = await runOdy(['websocket', 'start', '-d'], first);
-    expect(same.stderr.trim()).toBe(`ody: ody is already running for this project (pid ${s.pid}, ${s.url}); stop it first: ody websocket stop`);
+    expect(same.stderr.trim()).toBe(`ody: a server is already running for this project (pid ${s.pid}, ${s.url}); stop it first: ody websocket stop`);
     const c = await open(s.url);
     c.send('q');
     expect(await c.next()).toBe('one:q');

@@ -6,6 +6,15 @@ import { dirname, join } from 'node:path';
 
 export const ROOT = join(import.meta.dir, '..', '..');
 export const BINARY = join(ROOT, 'dist', 'ody');
+/** The source entry as a developer runs it (`bun src/cli/main.ts`): Bun loads the cwd's .env before ody starts. */
+export const SOURCE = [process.execPath, join(ROOT, 'src', 'cli', 'main.ts')];
+
+/** How a test runs ody: the compiled binary, or Bun on the sources. */
+export type Runner = 'binary' | 'source';
+
+function command(runner: Runner = 'binary'): string[] {
+  return runner === 'source' ? SOURCE : [ensureBinary()];
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -86,8 +95,8 @@ export interface Ody extends AsyncDisposable {
 }
 
 /** Runs the binary to completion (for commands that exit): code, stdout, stderr. */
-export async function runOdy(args: string[], cwd: string, env = bareEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn([ensureBinary(), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+export async function runOdy(args: string[], cwd: string, env = bareEnv(), runner?: Runner): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([...command(runner), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
   const timer = setTimeout(() => proc.kill(9), 10_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
@@ -98,8 +107,8 @@ export async function runOdy(args: string[], cwd: string, env = bareEnv()): Prom
  * Starts `ody <args>` and waits for its "listening on" line; fails with the output if it exits first.
  * `detached`: the leader of its own process group, as systemd and a terminal run it (signal it with kill(-pid)).
  */
-export async function startOdy(args: string[], cwd: string, env = bareEnv(), options: { detached?: boolean } = {}): Promise<Ody> {
-  const proc = Bun.spawn([ensureBinary(), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', detached: options.detached });
+export async function startOdy(args: string[], cwd: string, env = bareEnv(), options: { detached?: boolean; runner?: Runner } = {}): Promise<Ody> {
+  const proc = Bun.spawn([...command(options.runner), ...args], { cwd, env, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore', detached: options.detached });
   let text = '';
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();

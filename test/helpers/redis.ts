@@ -14,8 +14,17 @@ export interface TestRedis extends AsyncDisposable {
 
 export const hasRedis = () => Bun.which('redis-server') !== null;
 
-/** Skip the Redis cases only off CI: .ci/run installs redis-server, and there they must run. */
-export const redisMissing = () => !hasRedis() && !process.env.CI;
+let told = false;
+
+/** Skip the Redis cases only off CI: .ci/run installs redis-server, and there they must run. Says why, once a run. */
+export function redisMissing(): boolean {
+  const missing = !hasRedis() && !process.env.CI;
+  if (missing && !told) {
+    told = true;
+    console.warn('skipping the Redis tests: redis-server not found (apt-get install redis-server; .ci/run does)');
+  }
+  return missing;
+}
 
 function freePort(): number {
   const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });

@@ -30,7 +30,7 @@ for (const workers of [1, 2]) {
       const winner = loser === a ? b : a;
       const [, stderr] = await loser.output;
       expect(loser.proc.exitCode).toBe(1);
-      expect(stderr).toMatch(/^ody: ody is already (running|starting) for this project \(pid (\d+)[,)].*stop it first: ody websocket stop\n$/);
+      expect(stderr).toMatch(/^ody: a server is already (running|starting) for this project \(pid (\d+)[,)].*stop it first: ody websocket stop\n$/);
       expect(stderr).toContain(`pid ${winner.proc.pid}`);
       expect(winner.proc.exitCode).toBe(null);
       await until(() => existsSync(join(dir, 'storage/ody_websockets.pid')), 'the winner\'s pid file', 10_000);
@@ -55,4 +55,19 @@ test('a lock left by a server killed with SIGKILL is taken over by the next star
   const again = await runOdy(['websocket', 'start', '-d'], dir);
   expect([again.code, again.stderr]).toEqual([0, '']);
   expect((await runOdy(['websocket', 'stop'], dir)).code).toBe(0);
+}, 30_000);
+
+test("a refused second start -d answers in the terminal only: the running server's log gets nothing of it", async () => {
+  const dir = project({ 'config/websockets.ts': CONFIG(1) });
+  expect((await runOdy(['websocket', 'start', '-d'], dir)).code).toBe(0);
+  try {
+    const { pid, url } = JSON.parse(readFileSync(join(dir, 'storage/ody_websockets.pid'), 'utf8'));
+    const log = () => readFileSync(join(dir, 'storage/logs/ody_websockets.log'), 'utf8');
+    const before = log();
+    const again = await runOdy(['websocket', 'start', '-d'], dir);
+    expect([again.code, again.stderr]).toEqual([1, `ody: a server is already running for this project (pid ${pid}, ${url}); stop it first: ody websocket stop\n`]);
+    expect(log()).toBe(before);
+  } finally {
+    expect((await runOdy(['websocket', 'stop'], dir)).code).toBe(0);
+  }
 }, 30_000);

@@ -2,7 +2,7 @@
 import { expect, test } from 'bun:test';
 import { Event, type Frame, type Handshake, type OpenRequest, type WsServer } from '../../src/index';
 import { connect, open } from '../helpers/client';
-import { serve, until } from '../helpers/server';
+import { captureLogs, serve, until } from '../helpers/server';
 
 test('onHandshake sees the request and a handshake whose data reaches onOpen', async () => {
   const events: unknown[] = [];
@@ -44,6 +44,7 @@ test('an async onHandshake can reject with a status; onDisconnect fires, onOpen 
 test('onHandshake returning a Response or false rejects; a thrown error rejects with 500', async () => {
   const fds: number[] = [];
   let mode = 0;
+  using logs = captureLogs();
   await using s = serve({
     callbacks: {
       handshake: () => {
@@ -67,6 +68,7 @@ test('onHandshake returning a Response or false rejects; a thrown error rejects 
   await until(() => fds.length === 6, 'six disconnects');
   expect(fds).toEqual([1, 2, 3, 4, 5, 6]);
   expect(statuses).toEqual([500, 500, 500]); // modes 4..6 all throw
+  expect(logs.lines.filter((l) => l.startsWith('error'))).toEqual([3, 4, 5, 6].map((fd) => `error onHandshake failed (fd ${fd}): Error: boom`));
 });
 
 test('onMessage receives a Frame for text (opcode 1) and binary (opcode 2)', async () => {
@@ -104,6 +106,7 @@ test('onClose gets 1006 when the client process is killed', async () => {
 });
 
 test('onRequest answers plain HTTP; undefined means 204, a throw means 500', async () => {
+  using logs = captureLogs();
   await using s = serve({
     callbacks: {
       request: (req: Request, server: WsServer) => {
@@ -118,6 +121,7 @@ test('onRequest answers plain HTTP; undefined means 204, a throw means 500', asy
   expect([ok.status, await ok.json()]).toEqual([200, { path: '/x', connections: 0 }]);
   expect((await fetch(`${s.http}/empty`)).status).toBe(204);
   expect((await fetch(`${s.http}/boom`)).status).toBe(500);
+  expect(logs.lines.filter((l) => l.startsWith('error'))).toEqual(['error onRequest failed (GET /boom): Error: boom']);
 });
 
 test('with no callbacks: handshakes are accepted, messages ignored, HTTP is 404', async () => {
