@@ -21,11 +21,18 @@ import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
 import { Webhooks } from './webhooks';
+import { AppLimits } from '../apps/limits';
+import { AppManager } from '../apps/manager';
 
 /** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
 export interface PusherConn {
-  /** null: the key named no app; the socket is told 4001 and closed as soon as it opens. */
+  /** null until the app is looked up and its limits let the socket in (src/apps: admit); messages wait for it. */
   app: ResolvedApp | null;
+  /** The key in /app/{key} and the browser's Origin, for the app lookup and its allowedOrigins. */
+  key: string;
+  origin: string | null;
+  /** The app id this socket is counted against (maxConnections), released when it closes. */
+  counted?: string;
   socketId: string;
   /** Subscribed channels, with the presence user each was joined as. */
   channels: Map<string, { userId?: string }>;
@@ -42,7 +49,7 @@ export interface PusherConn {
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
 type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+type Asked = TransitionQuery | GoneQuery | { p: 'conns'; app: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -52,7 +59,9 @@ export class PusherServer implements NodeExtension {
   readonly webhooks: Webhooks;
   readonly users = new Users(this);
   readonly cache = new CacheChannels();
-  readonly #apps: ResolvedApp[];
+  /** Apps from the config or a database, and their per-app limits (src/apps/). */
+  readonly appStore: AppManager;
+  readonly limits = new AppLimits();
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
@@ -63,9 +72,9 @@ export class PusherServer implements NodeExtension {
     config: ResolvedConfig,
     readonly node: Node,
   ) {
-    this.#apps = config.apps;
+    this.appStore = AppManager.fromConfig(config).start();
+    this.appStore.onDisabled = (app) => this.#closeApp(app);
     this.#maxBodySize = config.api.maxBodySize;
-    for (const app of this.#apps) this.#clientEvents.set(app.id, new RateLimiter(app.clientEventsPerSecond, 1));
     this.webhooks = new Webhooks(this);
     this.transitions = new Transitions({
       ask: (query, each) => node.adapter.ask({ kind: 'app', q: query }, undefined, each),
@@ -78,15 +87,21 @@ export class PusherServer implements NodeExtension {
       publish: (app, channel, payload) => this.publish(app, channel, payload),
     });
     node.extend(this);
-    this.#liveness = new Liveness(this.#apps);
+    this.#liveness = new Liveness(config.apps);
   }
 
+  /** An app known to this process (cached, for database apps). */
   app(id: string): ResolvedApp | undefined {
-    return this.#apps.find((a) => a.id === id);
+    return this.appStore.cachedById(id) ?? undefined;
+  }
+
+  /** An app by id, read from the database when not cached (the HTTP API). */
+  findApp(id: string): Promise<ResolvedApp | null> {
+    return this.appStore.findById(id);
   }
 
   get apps(): readonly ResolvedApp[] {
-    return this.#apps;
+    return this.appStore.known;
   }
 
   /** Is this request ours: a WebSocket to /app/{key}, or the HTTP API under /apps/? */
@@ -101,7 +116,7 @@ export class PusherServer implements NodeExtension {
   /** The upgrade of a Pusher socket (after the guards; instead of onHandshake). An unknown key still upgrades, to be told 4001. */
   accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
     const key = decodeURIComponent(pathOf(request.url).split('/')[2] ?? '');
-    const pusher: PusherConn = { app: this.#apps.find((a) => a.key === key) ?? null, socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
+    const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
     try {
       if (bun.upgrade(request, { data })) return undefined;
@@ -111,19 +126,50 @@ export class PusherServer implements NodeExtension {
     return new Response('Bad WebSocket handshake\n', { status: 400 });
   }
 
+  /** A cached app (always, for config apps) is admitted in this turn; a database lookup answers later. */
   opened(ws: Socket): void {
     const conn = pusherOf(ws);
-    if (!conn.app) {
-      ws.send(errorFrame(CLOSE.appNotFound, 'App key does not exist'));
-      return ws.close(CLOSE.appNotFound, 'App key does not exist');
-    }
+    const found = this.appStore.cachedByKey(conn.key);
+    if (found !== undefined) return this.#admit(ws, found);
+    void this.appStore.findByKey(conn.key).then((app) => conn.closed || this.#admit(ws, app));
+  }
+
+  #admit(ws: Socket, app: ResolvedApp | null): void {
+    const conn = pusherOf(ws);
+    const refuse = (code: number, message: string) => {
+      ws.send(errorFrame(code, message));
+      ws.close(code, message);
+    };
+    if (!app) return refuse(CLOSE.appNotFound, 'App key does not exist');
     const protocol = queryParam(ws.data.url, 'protocol');
-    if (protocol !== null && !['5', '6', '7'].includes(protocol)) {
-      ws.send(errorFrame(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`));
-      return ws.close(CLOSE.unsupportedProtocol, 'Unsupported protocol version');
+    if (protocol !== null && !['5', '6', '7'].includes(protocol)) return refuse(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`);
+    if (!app.enabled) return refuse(CLOSE.appDisabled, 'App is disabled');
+    if (!this.limits.originAllowed(app, conn.origin)) return refuse(CLOSE.unauthorized, 'Origin not allowed for this app');
+    // Counted before any await, released in closed(): sockets arriving together cannot all slip under the limit.
+    const here = this.limits.reserve(app);
+    conn.counted = app.id;
+    const established = () => {
+      if (conn.closed) return;
+      conn.app = app;
+      this.#liveness.add(ws);
+      ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: app.activityTimeout })));
+    };
+    if (app.maxConnections <= 0) return established();
+    const over = () => refuse(CLOSE.overCapacity, `Over capacity: app allows ${app.maxConnections} connections`);
+    if (here > app.maxConnections) return over();
+    this.node.adapter.ask({ kind: 'app', q: { p: 'conns', app: app.id } satisfies Asked }).then(
+      (answers) => (here + answers.reduce((sum: number, n) => sum + (typeof n === 'number' ? n : 0), 0) > app.maxConnections ? over() : established()),
+      () => established(), // the other nodes did not answer: this node's count already held
+    );
+  }
+
+  /** An app disabled or removed in its database: its sockets here are told 4003 and closed. */
+  #closeApp(app: ResolvedApp): void {
+    for (const ws of this.#liveness.sockets) {
+      if (pusherOf(ws).app !== app) continue;
+      ws.send(errorFrame(CLOSE.appDisabled, 'App is disabled'));
+      ws.close(CLOSE.appDisabled, 'App is disabled');
     }
-    this.#liveness.add(ws);
-    ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: conn.app.activityTimeout })));
   }
 
   message(ws: Socket, message: string | Buffer): void {
@@ -143,6 +189,7 @@ export class PusherServer implements NodeExtension {
     const conn = pusherOf(ws);
     conn.closed = true;
     this.#liveness.delete(ws);
+    if (conn.counted !== undefined) this.limits.release(conn.counted);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
     for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
@@ -159,6 +206,7 @@ export class PusherServer implements NodeExtension {
     this.#liveness.stop();
     this.cache.stop();
     await this.webhooks.flush();
+    await this.appStore.stop();
   }
 
   /** A socket joins a channel (its authorization already checked): registry, Bun topic, cluster transitions. */
@@ -254,8 +302,11 @@ export class PusherServer implements NodeExtension {
     }
   }
 
+  /** Per socket (clientEventsPerSecond), then for the whole app (maxClientEventsPerSecond, src/apps/limits.ts). */
   clientEventAllowed(app: ResolvedApp, fd: number): boolean {
-    return this.#clientEvents.get(app.id)!.take(fd);
+    let limiter = this.#clientEvents.get(app.id);
+    if (limiter?.limit !== app.clientEventsPerSecond) this.#clientEvents.set(app.id, (limiter = new RateLimiter(app.clientEventsPerSecond, 1, limiter)));
+    return limiter.take(fd) && this.limits.clientEvent(app);
   }
 
   /** A cluster-wide transition this node announces: member events to the channel, webhooks. */
@@ -309,6 +360,8 @@ export class PusherServer implements NodeExtension {
         return this.cache.local(asked.key) ?? null;
       case 'online':
         return this.users.online(asked.app, asked.ids);
+      case 'conns':
+        return this.limits.connections(asked.app);
     }
   }
 

@@ -1,5 +1,6 @@
 // The embedded default config: what runs when a project has no config/websockets.ts.
 import { availableParallelism } from 'node:os';
+import { appsFromUrl } from '../apps/config';
 import { env } from '../config/env';
 import type { OdyConfig } from '../config/schema';
 import { Server } from './default-server';
@@ -7,6 +8,8 @@ import { Event } from './events';
 
 /** One Pusher app when any of its three variables is set (a missing one is reported by validation). */
 function envApps(): OdyConfig['apps'] {
+  const url = env('WEBSOCKET_APPS_URL', ''); // apps from postgres:// or sqlite: (src/apps/)
+  if (url) return appsFromUrl(url);
   const id = env('WEBSOCKET_APP_ID', '');
   const key = env('WEBSOCKET_APP_KEY', '');
   const secret = env('WEBSOCKET_APP_SECRET', '');
