@@ -302,11 +302,13 @@ export class PusherServer implements NodeExtension {
     }
   }
 
-  /** Per socket (clientEventsPerSecond), then for the whole app (maxClientEventsPerSecond, src/apps/limits.ts). */
-  clientEventAllowed(app: ResolvedApp, fd: number): boolean {
+  /** Why a client event is refused, or undefined: per socket (clientEventsPerSecond), then for the whole app (maxClientEventsPerSecond). */
+  clientEventRefused(app: ResolvedApp, fd: number): string | undefined {
     let limiter = this.#clientEvents.get(app.id);
     if (limiter?.limit !== app.clientEventsPerSecond) this.#clientEvents.set(app.id, (limiter = new RateLimiter(app.clientEventsPerSecond, 1, limiter)));
-    return limiter.take(fd) && this.limits.clientEvent(app);
+    if (!limiter.take(fd)) return `Client event rejected: more than ${app.clientEventsPerSecond} per second`;
+    if (!this.limits.clientEvent(app)) return `Client event rejected: the app allows ${app.maxClientEventsPerSecond} per second`;
+    return undefined;
   }
 
   /** A cluster-wide transition this node announces: member events to the channel, webhooks. */
