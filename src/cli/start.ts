@@ -4,7 +4,7 @@ import { daemonize, logCrashes } from '../cluster/daemon';
 import { host } from '../cluster/host';
 import type { WorkerSpec } from '../cluster/primary';
 import { runWorker } from '../cluster/worker';
-import { AppManager } from '../apps/manager';
+import { prepareApps } from '../apps/start';
 import { loadConfig } from '../config/load';
 import { logToFile, setLogFormat, setLogLevel } from '../log/logger';
 
@@ -31,7 +31,7 @@ export const start = defineCommand({
     const config = await loadConfig(options);
     setLogLevel(config.additional.logLevel);
     setLogFormat(config.additional.logFormat);
-    await AppManager.checkAtStart(config); // apps from a database: unreadable at start -> one line, exit 1
+    await prepareApps(config); // src/apps: Reverb/Soketi env names used; an unreadable apps database -> one line, exit 1
     if (args.daemon && !process.env.ODY_DAEMON) {
       const { pid, url } = await daemonize(config, ['websocket', 'start', ...rawArgs.filter((a) => a !== 'websocket' && a !== 'start')]);
       console.log(`ody started in the background (pid ${pid}) on ${url}; logs: ${config.additional.logFile}`);

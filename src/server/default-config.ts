@@ -13,7 +13,8 @@ function envApps(): OdyConfig['apps'] {
   const id = env('WEBSOCKET_APP_ID', '');
   const key = env('WEBSOCKET_APP_KEY', '');
   const secret = env('WEBSOCKET_APP_SECRET', '');
-  return id || key || secret ? [{ id, key, secret }] : [];
+  const maxEventSize = env('WEBSOCKET_APP_MAX_EVENT_SIZE', 0); // also from REVERB_APP_MAX_MESSAGE_SIZE (src/apps/env-compat.ts)
+  return id || key || secret ? [{ id, key, secret, ...(maxEventSize ? { maxEventSize } : {}) }] : [];
 }
 
 export function defaultConfig(): OdyConfig {
