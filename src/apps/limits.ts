@@ -83,6 +83,11 @@ export class AppLimits {
     else this.#connections.delete(appId);
   }
 
+  /** Open sockets per app id on this process (the dashboard's samples). */
+  get allConnections(): ReadonlyMap<string, number> {
+    return this.#connections;
+  }
+
   /** Open sockets of an app on this process. */
   connections(appId: string): number {
     return this.#connections.get(appId) ?? 0;

@@ -18,6 +18,8 @@ export class AppManager {
   /** 'k' or 'i' + key or id -> when the "not found" answer expires. */
   readonly #unknown = new Map<string, number>();
   readonly #pending = new Map<string, Promise<ResolvedApp | null>>();
+  /** Ids disabled from the dashboard: kept disabled over database re-reads until the process restarts. */
+  readonly #disabled = new Set<string>();
   #state: 'up' | 'down' = 'up';
   #timer: ReturnType<typeof setInterval> | undefined;
   readonly log = logger.withTag('apps');
@@ -155,8 +157,18 @@ export class AppManager {
         this.#byKey.set(next.key, app);
       }
       Object.assign(app, next);
+      if (this.#disabled.has(id)) app.enabled = false;
       if (wasEnabled && !app.enabled) this.onDisabled(app);
     }
+  }
+
+  /** Disables an app in this process (the dashboard's button, on every node): its sockets are closed with 4003. */
+  disable(id: string): void {
+    this.#disabled.add(id);
+    const app = this.#byId.get(id);
+    if (!app?.enabled) return;
+    app.enabled = false;
+    this.onDisabled(app);
   }
 
   /** Startup check: the table can be read, or one clear error (ody exits 1). */

@@ -4,7 +4,7 @@
 import type { Server } from 'bun';
 import type { NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
-import { pathOf, queryParam } from '../http/path';
+import { pathOf } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
@@ -21,8 +21,11 @@ import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
 import { Webhooks } from './webhooks';
+import { admit } from '../apps/admit';
 import { AppLimits } from '../apps/limits';
 import { AppManager } from '../apps/manager';
+import { AppStats } from '../apps/stats';
+import { nodeView, subscribersHere } from '../apps/dashboard/node-view';
 
 /** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
 export interface PusherConn {
@@ -46,10 +49,10 @@ export interface PusherConn {
   closed: boolean;
 }
 
-/** Messages between the Pusher layers of different nodes (Adapter.tell). */
-type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
-/** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'conns'; app: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+/** Messages between the Pusher layers of different nodes (Adapter.tell); 'disable' comes from src/apps/dashboard. */
+export type Told = { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
+/** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'); 'conns', 'dash', 'subs' are src/apps/'s. */
+export type Asked = TransitionQuery | GoneQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -62,6 +65,8 @@ export class PusherServer implements NodeExtension {
   /** Apps from the config or a database, and their per-app limits (src/apps/). */
   readonly appStore: AppManager;
   readonly limits = new AppLimits();
+  /** Per-app traffic samples for the dashboard (src/apps/stats.ts). */
+  readonly stats = new AppStats(() => this.limits.allConnections);
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
@@ -130,37 +135,18 @@ export class PusherServer implements NodeExtension {
   opened(ws: Socket): void {
     const conn = pusherOf(ws);
     const found = this.appStore.cachedByKey(conn.key);
-    if (found !== undefined) return this.#admit(ws, found);
-    void this.appStore.findByKey(conn.key).then((app) => conn.closed || this.#admit(ws, app));
+    const established = (app: ResolvedApp) => this.#established(ws, app);
+    if (found !== undefined) return admit(this, ws, found, established);
+    void this.appStore.findByKey(conn.key).then((app) => conn.closed || admit(this, ws, app, established));
   }
 
-  #admit(ws: Socket, app: ResolvedApp | null): void {
+  /** After the app's limits let the socket in (src/apps/admit.ts): it may now speak the protocol. */
+  #established(ws: Socket, app: ResolvedApp): void {
     const conn = pusherOf(ws);
-    const refuse = (code: number, message: string) => {
-      ws.send(errorFrame(code, message));
-      ws.close(code, message);
-    };
-    if (!app) return refuse(CLOSE.appNotFound, 'App key does not exist');
-    const protocol = queryParam(ws.data.url, 'protocol');
-    if (protocol !== null && !['5', '6', '7'].includes(protocol)) return refuse(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`);
-    if (!app.enabled) return refuse(CLOSE.appDisabled, 'App is disabled');
-    if (!this.limits.originAllowed(app, conn.origin)) return refuse(CLOSE.unauthorized, 'Origin not allowed for this app');
-    // Counted before any await, released in closed(): sockets arriving together cannot all slip under the limit.
-    const here = this.limits.reserve(app);
-    conn.counted = app.id;
-    const established = () => {
-      if (conn.closed) return;
-      conn.app = app;
-      this.#liveness.add(ws);
-      ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: app.activityTimeout })));
-    };
-    if (app.maxConnections <= 0) return established();
-    const over = () => refuse(CLOSE.overCapacity, `Over capacity: app allows ${app.maxConnections} connections`);
-    if (here > app.maxConnections) return over();
-    this.node.adapter.ask({ kind: 'app', q: { p: 'conns', app: app.id } satisfies Asked }).then(
-      (answers) => (here + answers.reduce((sum: number, n) => sum + (typeof n === 'number' ? n : 0), 0) > app.maxConnections ? over() : established()),
-      () => established(), // the other nodes did not answer: this node's count already held
-    );
+    if (conn.closed) return;
+    conn.app = app;
+    this.#liveness.add(ws);
+    ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: app.activityTimeout })));
   }
 
   /** An app disabled or removed in its database: its sockets here are told 4003 and closed. */
@@ -177,6 +163,7 @@ export class PusherServer implements NodeExtension {
     conn.lastSeen = Date.now();
     conn.pingedAt = 0;
     if (!conn.app || conn.closed) return;
+    this.stats.received(conn.app.id);
     if (typeof message !== 'string') return void ws.send(errorFrame(null, 'Binary frames are not part of the protocol: send JSON text'));
     try {
       handleFrame(this, ws, conn.app, message);
@@ -207,6 +194,7 @@ export class PusherServer implements NodeExtension {
     this.cache.stop();
     await this.webhooks.flush();
     await this.appStore.stop();
+    this.stats.stop();
   }
 
   /** A socket joins a channel (its authorization already checked): registry, Bun topic, cluster transitions. */
@@ -245,6 +233,7 @@ export class PusherServer implements NodeExtension {
     if (cache) this.cache.remember(key, payload);
     const topic = topicOf(key);
     const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
+    this.stats.sent(key.slice(0, key.indexOf('\u0000')), this.registry.subscribers(key).size - skipped.length);
     if (skipped.length === 0) return void this.node.bun.publish(topic, payload);
     if (skipped.length === 1) return void skipped[0]!.publish(topic, payload); // a socket's own publish skips itself
     // Several to skip: out of the topic for one synchronous publish, nothing can interleave.
@@ -345,6 +334,7 @@ export class PusherServer implements NodeExtension {
     if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
     else if (told.p === 'term') this.#terminate(told.key);
     else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
+    else if (told.p === 'disable') this.appStore.disable(told.app);
   }
 
   answer(query: unknown): unknown {
@@ -364,6 +354,10 @@ export class PusherServer implements NodeExtension {
         return this.users.online(asked.app, asked.ids);
       case 'conns':
         return this.limits.connections(asked.app);
+      case 'dash':
+        return nodeView(this, asked.since);
+      case 'subs':
+        return subscribersHere(this, asked.app, asked.channel);
     }
   }
 
