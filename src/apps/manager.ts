@@ -9,6 +9,9 @@ import { hideAuth } from './config';
 import { appFromRow } from './layout';
 import { type AppSource, openSource, type Row } from './sources';
 
+/** Lookups in flight at most: beyond, a key not in the cache is answered "no such app" without a query, so a flood
+ * of made-up keys cannot queue work on the database. */
+const MAX_PENDING = 64;
 /** Unknown keys and ids remembered at most (each answers "no such app" without a query until its TTL ends). */
 const MAX_UNKNOWN = 10_000;
 
@@ -113,6 +116,7 @@ export class AppManager {
     const tag = `${field[0]}${value}`;
     let pending = this.#pending.get(tag);
     if (pending) return pending;
+    if (this.#pending.size >= MAX_PENDING) return Promise.resolve(null);
     pending = this.#ask(() => this.source!.one(field, value))
       .then((row) => {
         const app = row ? this.#parse(row) : null;
