@@ -3,7 +3,7 @@
 // effect within cacheTtl without a reload. Each driver runs the same cases against a real database.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { postgresMissing } from '../helpers/postgres';
-import { serve } from '../helpers/server';
+import { captureLogs, serve } from '../helpers/server';
 import { type AppsTable, appsTable, type Driver, eventually, pusherSocket, sdk } from './fixtures';
 
 for (const driver of ['postgres', 'sqlite'] as Driver[]) {
@@ -54,6 +54,26 @@ for (const driver of ['postgres', 'sqlite'] as Driver[]) {
       expect((await pusherSocket(server.ws, 'off-key')).first.data.code).toBe(4003);
       const answer = await sdk(server.http, { id: 'off', key: 'off-key', secret: 'off-secret' }).trigger('news', 'hello', {}).catch((e) => e);
       expect(answer.status).toBe(403);
+    });
+
+    test("per-app limits come from the table's columns (NULL: the default)", async () => {
+      await table.insert({ id: 'capped', key: 'capped-key', secret: 'capped-secret', max_read_requests_per_second: 1, allowed_origins: 'https://shop.example, https://*.shop.example', max_event_size: null });
+      await using server = serve({ apps: table.source() });
+      const api = sdk(server.http, { id: 'capped', key: 'capped-key', secret: 'capped-secret' });
+      expect((await api.get({ path: '/channels' })).status).toBe(200);
+      expect((await api.get({ path: '/channels' }).catch((e) => e)).status).toBe(429);
+      expect((await pusherSocket(server.ws, 'capped-key', { origin: 'https://evil.example' })).first.data.code).toBe(4009);
+      expect((await pusherSocket(server.ws, 'capped-key', { origin: 'https://eu.shop.example' })).first.event).toBe('pusher:connection_established');
+    });
+
+    test('a row that breaks a rule is ignored with a warning naming the row and column', async () => {
+      await table.insert({ id: 'broken', key: 'broken key', secret: 'broken-secret' });
+      using logs = captureLogs();
+      await using server = serve({ apps: table.source(), additional: { logLevel: 'warning' } });
+      expect((await pusherSocket(server.ws, 'broken key')).first.data.code).toBe(4001);
+      expect(logs.lines.filter((l) => l.includes('broken'))).toEqual([
+        `warn apps table row id="broken": key: expected 1-128 letters, digits or _ . -, got 'broken key'; the row is ignored`,
+      ]);
     });
 
     test('a new secret in the table takes effect within cacheTtl: the old one gets 401, the new one 200', async () => {
