@@ -9,13 +9,14 @@ import type { Socket } from '../server/node';
 
 export function admit(layer: PusherServer, ws: Socket, app: ResolvedApp | null, established: (app: ResolvedApp) => void): void {
   const conn = pusherOf(ws);
-  const refuse = (code: number, message: string) => {
+  // The close reason stays short and fixed: a close frame holds at most 123 bytes, and the message may quote the client.
+  const refuse = (code: number, message: string, reason = message) => {
     ws.send(errorFrame(code, message));
-    ws.close(code, message);
+    ws.close(code, reason);
   };
   if (!app) return refuse(CLOSE.appNotFound, 'App key does not exist');
   const protocol = queryParam(ws.data.url, 'protocol');
-  if (protocol !== null && !['5', '6', '7'].includes(protocol)) return refuse(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`);
+  if (protocol !== null && !['5', '6', '7'].includes(protocol)) return refuse(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`, 'Unsupported protocol version');
   if (!app.enabled) return refuse(CLOSE.appDisabled, 'App is disabled');
   if (!layer.limits.originAllowed(app, conn.origin)) return refuse(CLOSE.unauthorized, 'Origin not allowed for this app');
   // Counted before any await, released when the socket closes (PusherServer.closed): sockets arriving together
@@ -23,7 +24,7 @@ export function admit(layer: PusherServer, ws: Socket, app: ResolvedApp | null, 
   const here = layer.limits.reserve(app);
   conn.counted = app.id;
   if (app.maxConnections <= 0) return established(app);
-  const over = () => refuse(CLOSE.overCapacity, `Over capacity: app allows ${app.maxConnections} connections`);
+  const over = () => refuse(CLOSE.overCapacity, `Over capacity: app allows ${app.maxConnections} connections`, 'Over capacity');
   if (here > app.maxConnections) return over();
   layer.node.adapter.ask({ kind: 'app', q: { p: 'conns', app: app.id } satisfies Asked }).then(
     (answers) => (here + answers.reduce((sum: number, n) => sum + (typeof n === 'number' ? n : 0), 0) > app.maxConnections ? over() : established(app)),
