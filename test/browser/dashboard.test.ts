@@ -97,7 +97,7 @@ test.skipIf(browserMissing)('the page shows per-app and per-node numbers that ma
     page.on('request', (r) => r.url().startsWith(ody.http) || foreign.push(r.url()));
     await page.goto(url);
     expect(new URL(page.url()).search).toBe(''); // the token left the address bar
-    await page.waitForFunction(() => document.querySelector('#apps tr[data-node="all"] td:nth-child(6)')?.textContent === '7', undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('#apps tr[data-node="all"] td:nth-child(6)')?.textContent === '7', undefined, { timeout: 30_000 });
     expect(named(await cells(page, 'all'))).toMatchObject({ app: 'shop', node: 'all', connections: '3', in: '7', out: '4', state: 'enabled' });
     const annNode = named(await cells(page, ann.node));
     const bobNode = named(await cells(page, bob.node));
@@ -105,7 +105,7 @@ test.skipIf(browserMissing)('the page shows per-app and per-node numbers that ma
     expect([annNode.channels, annNode.members, bobNode.channels, bobNode.members]).toEqual(['1', '1', '1', '1']);
     expect([annNode.in, annNode.out, bobNode.in, bobNode.out]).toEqual(['5', '1', '2', '3']);
     expect(await page.locator('#nodes tbody tr').count()).toBe(2);
-    await page.waitForFunction(() => Number((document.querySelector('#chart-connections') as HTMLElement).dataset.points) >= 2, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => Number((document.querySelector('#chart-connections') as HTMLElement).dataset.points) >= 2, undefined, { timeout: 30_000 });
     // Each point is a 3x3 mark in the line's green: a blank chart has none.
     expect(await coloured(browser, await page.locator('#chart-connections').screenshot())).toBeGreaterThanOrEqual(9);
 

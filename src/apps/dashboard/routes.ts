@@ -43,7 +43,11 @@ export function dashboardRoutes(config: ResolvedConfig): Route[] {
       const channel = params.get('name') ?? '';
       if (channel === '' || channel.length > 200) return json({ error: 'name: expected a channel name' }, 400);
       const members = channel.startsWith('presence-') ? [...(await found.layer.members(found.app, channel))].map(([id, info]) => ({ id, info })) : [];
-      return json({ channel, subscribers: await clusterSubscribers(found.layer, found.app.id, channel), members });
+      const subscribers = await clusterSubscribers(found.layer, found.app.id, channel);
+      // Nodes answer in any order: sorted, the lists stay put between two looks.
+      members.sort((a, b) => a.id.localeCompare(b.id));
+      subscribers.sort((a, b) => a.node - b.node || a.socketId.localeCompare(b.socketId));
+      return json({ channel, subscribers, members });
     }, [auth]],
     [`POST ${prefix}/dashboard/terminate`, async (request, ctx) => {
       const input = await body(request);
