@@ -14,6 +14,7 @@ export type OdyErrorCode =
   | 'E_RELOAD' // reload failed; the old code keeps serving
   | 'E_WORKER' // workers failed to start
   | 'E_ADAPTER' // the adapter could not join the cluster (Redis unreachable at start)
+  | 'E_APPS' // the apps database could not be read at start
   | 'E_INIT' // ody init would overwrite a file
   | 'E_BUILD' // ody build could not compile or stage the image
   | 'E_UNHEALTHY' // ody healthcheck got no 200

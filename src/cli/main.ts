@@ -4,6 +4,7 @@ import { type CommandDef, defineCommand, runCommand } from 'citty';
 import pkg from '../../package.json' with { type: 'json' };
 import { dropBunDotEnv } from '../config/bun-dotenv';
 import { didYouMean, OdyError, suggest } from '../errors';
+import { apps } from './apps';
 import { build } from './build';
 import { forStream } from './color';
 import { healthcheck } from './healthcheck';
@@ -23,7 +24,7 @@ const websocket = defineCommand({
 
 export const main = defineCommand({
   meta: { name: 'ody', version: pkg.version, description: 'Bun-native WebSocket application server' },
-  subCommands: { websocket, token, init, build, healthcheck },
+  subCommands: { websocket, token, init, build, healthcheck, apps },
 });
 
 /** `websocket:start` is the same as `websocket start`. */

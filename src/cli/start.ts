@@ -5,6 +5,7 @@ import { host } from '../cluster/host';
 import { refuseIfRunning } from '../cluster/state';
 import type { WorkerSpec } from '../cluster/primary';
 import { runWorker } from '../cluster/worker';
+import { prepareApps } from '../apps/start';
 import { loadConfig } from '../config/load';
 import { logger, logToFile, setLogFormat, setLogLevel } from '../log/logger';
 import { startLines } from './banner';
@@ -32,6 +33,7 @@ export const start = defineCommand({
     const config = await loadConfig(options);
     setLogLevel(config.additional.logLevel);
     setLogFormat(config.additional.logFormat);
+    await prepareApps(config); // src/apps: Reverb/Soketi env names used; an unreadable apps database -> one line, exit 1
     if (args.daemon && !process.env.ODY_DAEMON) {
       refuseIfRunning(config.additional.pidFile);
       const { pid, url } = await daemonize(config, ['websocket', 'start', ...rawArgs.filter((a) => a !== 'websocket' && a !== 'start')]);

@@ -1,6 +1,7 @@
 // Loads a project's config: .env from the root, then config/websockets.ts (or the embedded default), validated.
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { applyCompatEnv } from '../apps/env-compat';
 import { OdyError } from '../errors';
 import { defaultConfig } from '../server/default-config';
 import { embeddedConfig } from './embedded';
@@ -66,6 +67,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedCon
   const root = resolve(options.root ?? process.cwd());
   if (!existsSync(root)) throw new OdyError(`project root not found: ${root}`, 'E_CONFIG_LOAD');
   loadDotEnv(root);
+  applyCompatEnv(); // Reverb's and Soketi's env names fill ody's unset ones (src/apps/env-compat.ts)
   resetEnvReads();
   // An app binary runs the config built into it, unless --config names another.
   const embedded = options.config === undefined ? embeddedConfig() : undefined;

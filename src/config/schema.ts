@@ -164,6 +164,34 @@ export interface AppConfig {
   activityTimeout?: number;
   /** Where to send webhooks. @default [] */
   webhooks?: WebhookConfig[];
+  // -- per-app limits (src/apps/limits.ts); 0 means no limit --
+  /** false: new sockets are closed with 4003 and the HTTP API answers 403. @default true */
+  enabled?: boolean;
+  /** Open sockets of this app across every worker and node; one more is closed with 4004. @default 0 */
+  maxConnections?: number;
+  /** HTTP API events (each channel of each event counts once) per second, per process; more get 429. @default 0 */
+  maxBackendEventsPerSecond?: number;
+  /** Client events per second of the whole app, per process (beside clientEventsPerSecond per socket). @default 0 */
+  maxClientEventsPerSecond?: number;
+  /** HTTP API GET requests per second, per process; more get 429. @default 0 */
+  maxReadRequestsPerSecond?: number;
+  /** Browser origins allowed to connect ('https://*.example.com'); others are closed with 4009. @default [] (any) */
+  allowedOrigins?: string[];
+}
+
+/** Apps read from a database instead of the config (src/apps/): looked up by key and id, cached per process for cacheTtl. */
+export interface AppsDatabaseConfig {
+  driver: 'postgres' | 'sqlite';
+  /** postgres: 'postgres://user:pass@host:5432/db'. */
+  url?: string;
+  /** sqlite: the database file, relative to the project root. */
+  path?: string;
+  /** The apps table (layout in the README, "Apps from a database"). @default 'ody_apps' */
+  table?: string;
+  /** Seconds a looked-up app (or an unknown key) is trusted before it is read again. @default 10 */
+  cacheTtl?: number;
+  /** Milliseconds a lookup may take before the key counts as unknown (database slow or down). @default 1000 */
+  lookupTimeout?: number;
 }
 
 export type ResolvedApp = Required<Omit<AppConfig, 'webhooks'>> & { webhooks: Required<WebhookConfig>[] };
@@ -197,7 +225,7 @@ export interface OdyConfig {
   health?: HealthConfig;
   metrics?: MetricsConfig;
   /** Pusher-protocol apps served on /app/{key} and /apps/{id}/… @default [] (WEBSOCKET_APP_ID, WEBSOCKET_APP_KEY, WEBSOCKET_APP_SECRET in the embedded default) */
-  apps?: AppConfig[];
+  apps?: AppConfig[] | AppsDatabaseConfig;
   additional?: AdditionalConfig;
 }
 
@@ -217,6 +245,8 @@ export interface ResolvedConfig {
   health: Required<HealthConfig>;
   metrics: Required<MetricsConfig>;
   apps: ResolvedApp[];
+  /** Set when `apps` names a database (then `apps` is empty). */
+  appsDatabase: Required<AppsDatabaseConfig> | null;
   additional: Required<Omit<AdditionalConfig, 'table'>> & { table: TableConfig };
   /** Project root (--root, else cwd): relative paths resolve against it. */
   root: string;
@@ -268,7 +298,8 @@ export function defaultMetrics(): Required<MetricsConfig> {
 }
 
 export function defaultApp(): Omit<ResolvedApp, 'id' | 'key' | 'secret'> {
-  return { clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10 * 1024, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [] };
+  return { clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10 * 1024, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
+    enabled: true, maxConnections: 0, maxBackendEventsPerSecond: 0, maxClientEventsPerSecond: 0, maxReadRequestsPerSecond: 0, allowedOrigins: [] };
 }
 
 /** Identity helper: gives config files types and autocompletion. */

@@ -1,5 +1,6 @@
 // Validation of `apps` (the Pusher-protocol apps): every key checked, ids and keys unique, secrets never shown.
 import { defaultApp, type ResolvedApp, WEBHOOK_EVENTS } from './schema';
+import { isAppsDatabase } from '../apps/config';
 import { assertObject, type Check, fail, isBool, isInt, isString, rejectUnknown, type Sources } from './checks';
 
 /** Ids and keys appear in URLs (/app/{key}, /apps/{id}): keep them to characters that need no escaping. */
@@ -14,13 +15,20 @@ const LIMIT_CHECKS: Record<string, Check> = {
   maxUserInfoSize: isInt(2, 1024 * 1024),
   subscriptionCount: isBool,
   activityTimeout: isInt(1, 3600),
+  // per-app limits (src/apps/limits.ts)
+  enabled: isBool,
+  maxConnections: isInt(0, 100_000_000),
+  maxBackendEventsPerSecond: isInt(0, 1_000_000),
+  maxClientEventsPerSecond: isInt(0, 1_000_000),
+  maxReadRequestsPerSecond: isInt(0, 1_000_000),
+  allowedOrigins: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'string' && o.length > 0) ? undefined : "expected an array of origins like 'https://*.example.com'"),
 };
 
 const APP_KEYS = ['id', 'key', 'secret', 'webhooks', ...Object.keys(LIMIT_CHECKS)];
 
 export function resolveApps(input: unknown, sources: Sources): ResolvedApp[] {
-  if (input === undefined) return [];
-  if (!Array.isArray(input)) fail('apps', input, 'expected an array of { id, key, secret }', sources);
+  if (input === undefined || isAppsDatabase(input)) return []; // a database: src/apps/config.ts checks it
+  if (!Array.isArray(input)) fail('apps', input, "expected an array of { id, key, secret } or { driver: 'postgres' | 'sqlite', … }", sources);
   const seen = { id: new Set<string>(), key: new Set<string>() };
   return input.map((raw, i) => {
     const at = `apps[${i}]`;
@@ -46,7 +54,7 @@ export function resolveApps(input: unknown, sources: Sources): ResolvedApp[] {
 }
 
 function webhooks(at: string, input: unknown, sources: Sources): ResolvedApp['webhooks'] {
-  if (input === undefined) return [];
+  if (input === undefined || isAppsDatabase(input)) return []; // a database: src/apps/config.ts checks it
   if (!Array.isArray(input)) fail(at, input, 'expected an array of { url, events?, headers? }', sources);
   return input.map((raw, i) => {
     const key = `${at}[${i}]`;

@@ -1,5 +1,6 @@
 // Config validation: every key checked, defaults merged, one clear OdyError naming the key and its source.
 import { isAbsolute, resolve } from 'node:path';
+import { resolveAppsDatabase } from '../apps/config';
 import { EVENT_NAMES } from '../server/events';
 import { assertObject, type Check, fail, isBool, isInt, isOneOf, isString, rejectUnknown, type Sources } from './checks';
 import { resolveApps } from './validate-apps';
@@ -91,7 +92,8 @@ export function resolveConfig(input: unknown, root: string, configFile: string |
 
   const http = resolveHttpConfig(user, sources);
   const apps = resolveApps(user.apps, sources);
-  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, ...http, adapter, apps, additional, root, configFile };
+  const appsDatabase = resolveAppsDatabase(user.apps, root, sources); // src/apps: apps from postgres or sqlite
+  return { host, port, sockType, path: path ? inRoot(path) : '', ssl, callbacks, secretKey, ...http, adapter, apps, appsDatabase, additional, root, configFile };
 }
 
 /** A section of plain keys, each with its check, over its defaults. */

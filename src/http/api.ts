@@ -2,6 +2,7 @@
 // Every answer is cluster-wide: it uses the awaited forms on server.cluster, which ask every live node.
 import type { ResolvedConfig } from '../config/schema';
 import type { WsServer } from '../server/ws-server';
+import { dashboardRoutes } from '../apps/dashboard/routes';
 import { hasApiKey } from './auth';
 import { readBody } from './body';
 import type { Middleware, RouteHandler } from './middleware';
@@ -56,7 +57,7 @@ export function apiRoutes(config: ResolvedConfig): ApiRoute[] {
     ['GET /topics', async (_request, server) => ({ topics: await server.cluster.topics() })],
     ['GET /stats', async (_request, server) => ({ ...(await server.cluster.stats()), adapter: server.cluster.adapter })],
   ];
-  return routes.map(([route, run]) => {
+  return routes.map(([route, run]): ApiRoute => {
     const [method, path] = route.split(' ');
     const handler: RouteHandler = async (request, ctx) => {
       try {
@@ -67,7 +68,7 @@ export function apiRoutes(config: ResolvedConfig): ApiRoute[] {
       }
     };
     return [`${method} ${prefix}${path}`, handler, [auth]];
-  });
+  }).concat(dashboardRoutes(config)); // the live dashboard (src/apps/dashboard/): secret key or a dashboard token
 }
 
 /** 401 unless the request carries the secret in x-api-key or Authorization: Bearer (compared in constant time). */

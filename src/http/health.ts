@@ -12,6 +12,8 @@ export interface Readiness {
   adapter?(): { driver: string; state: 'up' | 'down' };
   /** Worker processes serving, of those configured. */
   workers?(): { up: number; expected: number };
+  /** The apps database (src/apps/), when apps come from one: cached apps keep serving while it is down. */
+  apps?(): { driver: string; state: 'up' | 'down' };
 }
 
 /** Probes answer GET and HEAD; a load balancer must never cache them. */
@@ -38,7 +40,7 @@ export function healthProbe(config: Required<HealthConfig>, readiness: Readiness
   return (request, pathname) => {
     if (!config.enabled || (pathname !== config.path && pathname !== config.readyPath)) return undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method Not Allowed\n', { status: 405, headers: { allow: 'GET, HEAD' } });
-    if (pathname === config.path) return answer(200, { status: readiness.adapter?.().state === 'down' ? 'degraded' : 'ok' }, request.method);
+    if (pathname === config.path) return answer(200, { status: readiness.adapter?.().state === 'down' || readiness.apps?.().state === 'down' ? 'degraded' : 'ok' }, request.method);
     const reasons = notReadyReasons(readiness);
     return reasons.length === 0 ? answer(200, { status: 'ready' }, request.method) : answer(503, { status: 'not ready', reasons }, request.method);
   };

@@ -18,6 +18,8 @@ export function subscriptionError(channel: string, type: string, error: string, 
 /** Close codes (pusher-js acts on the range: 4000-4099 never reconnect, 4100-4199 back off, 4200-4299 at once). */
 export const CLOSE = {
   appNotFound: 4001,
+  appDisabled: 4003,
+  overCapacity: 4004,
   unsupportedProtocol: 4007,
   unauthorized: 4009,
   reconnect: 4200,

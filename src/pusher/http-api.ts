@@ -18,6 +18,11 @@ class ApiError extends Error {
   }
 }
 
+/** A per-app limit's refusal (src/apps/limits.ts) as the API's error answer. */
+function refuseIf(refusal: { status: number; message: string } | undefined): void {
+  if (refusal) throw new ApiError(refusal.status, refusal.message);
+}
+
 const MAX_CHANNELS = 100;
 const MAX_BATCH = 10;
 const MAX_NAME = 200;
@@ -28,11 +33,12 @@ export async function handleApi(layer: PusherServer, request: Request, maxBodySi
   try {
     const url = new URL(request.url);
     const parts = url.pathname.slice(url.pathname.indexOf('/apps/') + 6).split('/').map(decodeURIComponent);
-    const app = layer.app(parts[0] ?? '');
+    const app = await layer.findApp(parts[0] ?? '');
     if (!app) throw new ApiError(404, `No app with id '${parts[0]}'`);
     const text = await readBody(request, maxBodySize);
     const problem = checkSignature(request, app, text);
     if (problem) throw new ApiError(401, problem);
+    refuseIf(layer.limits.request(app, request.method)); // per-app: disabled (403), reads per second (429)
     const route = `${request.method} ${parts.slice(1).map((p, i) => (i === 1 && parts.length > 2 ? ':x' : p)).join('/')}`;
     const info = (url.searchParams.get('info') ?? '').split(',').filter(Boolean);
     const result = await (async () => {
@@ -44,6 +50,7 @@ export async function handleApi(layer: PusherServer, request: Request, maxBodySi
           if (!Array.isArray(batch)) throw new ApiError(400, '"batch" must be an array of events');
           if (batch.length > MAX_BATCH) throw new ApiError(400, `at most ${MAX_BATCH} events per batch`);
           const events = batch.map((e) => checkEvent(app, e));
+          refuseIf(layer.limits.backendEvents(app, events.length));
           const answers = [];
           for (const e of events) answers.push(await deliver(layer, app, e));
           return events.some((e) => e.info.length > 0) ? { batch: answers.map((a) => a.channels[Object.keys(a.channels)[0]!] ?? {}) } : {};
@@ -117,7 +124,9 @@ function checkEvent(app: ResolvedApp, raw: unknown): Event {
 }
 
 async function trigger(layer: PusherServer, app: ResolvedApp, body: Body): Promise<unknown> {
-  const answer = await deliver(layer, app, checkEvent(app, body));
+  const event = checkEvent(app, body);
+  refuseIf(layer.limits.backendEvents(app, 1));
+  const answer = await deliver(layer, app, event);
   return Object.keys(answer.channels).length > 0 ? answer : {};
 }
 

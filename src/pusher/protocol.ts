@@ -132,7 +132,8 @@ function clientEvent(layer: PusherServer, ws: Socket, app: ResolvedApp, event: s
   const kind = channelType(channel).kind;
   if (kind !== 'private' && kind !== 'presence') return void ws.send(errorFrame(null, 'Client events are allowed only on private and presence channels'));
   if (event.length > 200) return void ws.send(errorFrame(null, 'Client event name longer than 200 characters'));
-  if (!layer.clientEventAllowed(app, ws.data.fd)) return void ws.send(errorFrame(CLOSE.clientEventRate, `Client event rejected: more than ${app.clientEventsPerSecond} per second`));
+  const refused = layer.clientEventRefused(app, ws.data.fd); // per socket, then per app (src/apps/limits.ts)
+  if (refused) return void ws.send(errorFrame(CLOSE.clientEventRate, refused));
   const size = typeof data === 'string' ? Buffer.byteLength(data) : Buffer.byteLength(JSON.stringify(data ?? null));
   if (size > app.maxEventSize) return void ws.send(errorFrame(null, `Client event data larger than ${app.maxEventSize} bytes`));
   const userId = conn.channels.get(channel)!.userId;

@@ -4,7 +4,7 @@
 import type { Server } from 'bun';
 import type { NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
-import { pathOf, queryParam } from '../http/path';
+import { pathOf } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
@@ -21,11 +21,21 @@ import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
 import { Webhooks } from './webhooks';
+import { admit } from '../apps/admit';
+import { AppLimits } from '../apps/limits';
+import { AppManager } from '../apps/manager';
+import { AppStats } from '../apps/stats';
+import { nodeView, subscribersHere } from '../apps/dashboard/node-view';
 
 /** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
 export interface PusherConn {
-  /** null: the key named no app; the socket is told 4001 and closed as soon as it opens. */
+  /** null until the app is looked up and its limits let the socket in (src/apps: admit); messages wait for it. */
   app: ResolvedApp | null;
+  /** The key in /app/{key} and the browser's Origin, for the app lookup and its allowedOrigins. */
+  key: string;
+  origin: string | null;
+  /** The app id this socket is counted against (maxConnections), released when it closes. */
+  counted?: string;
   socketId: string;
   /** Subscribed channels, with the presence user each was joined as. */
   channels: Map<string, { userId?: string }>;
@@ -39,10 +49,10 @@ export interface PusherConn {
   closed: boolean;
 }
 
-/** Messages between the Pusher layers of different nodes (Adapter.tell). */
-type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
-/** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+/** Messages between the Pusher layers of different nodes (Adapter.tell); 'disable' comes from src/apps/dashboard. */
+export type Told = { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
+/** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'); 'conns', 'dash', 'subs' are src/apps/'s. */
+export type Asked = TransitionQuery | GoneQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -52,7 +62,11 @@ export class PusherServer implements NodeExtension {
   readonly webhooks: Webhooks;
   readonly users = new Users(this);
   readonly cache = new CacheChannels();
-  readonly #apps: ResolvedApp[];
+  /** Apps from the config or a database, and their per-app limits (src/apps/). */
+  readonly appStore: AppManager;
+  readonly limits = new AppLimits();
+  /** Per-app traffic samples for the dashboard (src/apps/stats.ts). */
+  readonly stats = new AppStats(() => this.limits.allConnections);
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
@@ -63,9 +77,9 @@ export class PusherServer implements NodeExtension {
     config: ResolvedConfig,
     readonly node: Node,
   ) {
-    this.#apps = config.apps;
+    this.appStore = AppManager.fromConfig(config).start();
+    this.appStore.onDisabled = (app) => this.#closeApp(app);
     this.#maxBodySize = config.api.maxBodySize;
-    for (const app of this.#apps) this.#clientEvents.set(app.id, new RateLimiter(app.clientEventsPerSecond, 1));
     this.webhooks = new Webhooks(this);
     this.transitions = new Transitions({
       ask: (query, each) => node.adapter.ask({ kind: 'app', q: query }, undefined, each),
@@ -78,15 +92,21 @@ export class PusherServer implements NodeExtension {
       publish: (app, channel, payload) => this.publish(app, channel, payload),
     });
     node.extend(this);
-    this.#liveness = new Liveness(this.#apps);
+    this.#liveness = new Liveness(config.apps);
   }
 
+  /** An app known to this process (cached, for database apps). */
   app(id: string): ResolvedApp | undefined {
-    return this.#apps.find((a) => a.id === id);
+    return this.appStore.cachedById(id) ?? undefined;
+  }
+
+  /** An app by id, read from the database when not cached (the HTTP API). */
+  findApp(id: string): Promise<ResolvedApp | null> {
+    return this.appStore.findById(id);
   }
 
   get apps(): readonly ResolvedApp[] {
-    return this.#apps;
+    return this.appStore.known;
   }
 
   /** Is this request ours: a WebSocket to /app/{key}, or the HTTP API under /apps/? */
@@ -101,7 +121,7 @@ export class PusherServer implements NodeExtension {
   /** The upgrade of a Pusher socket (after the guards; instead of onHandshake). An unknown key still upgrades, to be told 4001. */
   accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
     const key = decodeURIComponent(pathOf(request.url).split('/')[2] ?? '');
-    const pusher: PusherConn = { app: this.#apps.find((a) => a.key === key) ?? null, socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
+    const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
     try {
       if (bun.upgrade(request, { data })) return undefined;
@@ -111,19 +131,31 @@ export class PusherServer implements NodeExtension {
     return new Response('Bad WebSocket handshake\n', { status: 400 });
   }
 
+  /** A cached app (always, for config apps) is admitted in this turn; a database lookup answers later. */
   opened(ws: Socket): void {
     const conn = pusherOf(ws);
-    if (!conn.app) {
-      ws.send(errorFrame(CLOSE.appNotFound, 'App key does not exist'));
-      return ws.close(CLOSE.appNotFound, 'App key does not exist');
-    }
-    const protocol = queryParam(ws.data.url, 'protocol');
-    if (protocol !== null && !['5', '6', '7'].includes(protocol)) {
-      ws.send(errorFrame(CLOSE.unsupportedProtocol, `Unsupported protocol version ${protocol}`));
-      return ws.close(CLOSE.unsupportedProtocol, 'Unsupported protocol version');
-    }
+    const found = this.appStore.cachedByKey(conn.key);
+    const established = (app: ResolvedApp) => this.#established(ws, app);
+    if (found !== undefined) return admit(this, ws, found, established);
+    void this.appStore.findByKey(conn.key).then((app) => conn.closed || admit(this, ws, app, established));
+  }
+
+  /** After the app's limits let the socket in (src/apps/admit.ts): it may now speak the protocol. */
+  #established(ws: Socket, app: ResolvedApp): void {
+    const conn = pusherOf(ws);
+    if (conn.closed) return;
+    conn.app = app;
     this.#liveness.add(ws);
-    ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: conn.app.activityTimeout })));
+    ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: app.activityTimeout })));
+  }
+
+  /** An app disabled or removed in its database: its sockets here are told 4003 and closed. */
+  #closeApp(app: ResolvedApp): void {
+    for (const ws of this.#liveness.sockets) {
+      if (pusherOf(ws).app !== app) continue;
+      ws.send(errorFrame(CLOSE.appDisabled, 'App is disabled'));
+      ws.close(CLOSE.appDisabled, 'App is disabled');
+    }
   }
 
   message(ws: Socket, message: string | Buffer): void {
@@ -131,6 +163,7 @@ export class PusherServer implements NodeExtension {
     conn.lastSeen = Date.now();
     conn.pingedAt = 0;
     if (!conn.app || conn.closed) return;
+    this.stats.received(conn.app.id);
     if (typeof message !== 'string') return void ws.send(errorFrame(null, 'Binary frames are not part of the protocol: send JSON text'));
     try {
       handleFrame(this, ws, conn.app, message);
@@ -143,6 +176,7 @@ export class PusherServer implements NodeExtension {
     const conn = pusherOf(ws);
     conn.closed = true;
     this.#liveness.delete(ws);
+    if (conn.counted !== undefined) this.limits.release(conn.counted);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
     for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
@@ -159,6 +193,8 @@ export class PusherServer implements NodeExtension {
     this.#liveness.stop();
     this.cache.stop();
     await this.webhooks.flush();
+    await this.appStore.stop();
+    this.stats.stop();
   }
 
   /** A socket joins a channel (its authorization already checked): registry, Bun topic, cluster transitions. */
@@ -197,6 +233,7 @@ export class PusherServer implements NodeExtension {
     if (cache) this.cache.remember(key, payload);
     const topic = topicOf(key);
     const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
+    this.stats.sent(key.slice(0, key.indexOf('\u0000')), this.registry.subscribers(key).size - skipped.length);
     if (skipped.length === 0) return void this.node.bun.publish(topic, payload);
     if (skipped.length === 1) return void skipped[0]!.publish(topic, payload); // a socket's own publish skips itself
     // Several to skip: out of the topic for one synchronous publish, nothing can interleave.
@@ -254,8 +291,13 @@ export class PusherServer implements NodeExtension {
     }
   }
 
-  clientEventAllowed(app: ResolvedApp, fd: number): boolean {
-    return this.#clientEvents.get(app.id)!.take(fd);
+  /** Why a client event is refused, or undefined: per socket (clientEventsPerSecond), then for the whole app (maxClientEventsPerSecond). */
+  clientEventRefused(app: ResolvedApp, fd: number): string | undefined {
+    let limiter = this.#clientEvents.get(app.id);
+    if (limiter?.limit !== app.clientEventsPerSecond) this.#clientEvents.set(app.id, (limiter = new RateLimiter(app.clientEventsPerSecond, 1, limiter)));
+    if (!limiter.take(fd)) return `Client event rejected: more than ${app.clientEventsPerSecond} per second`;
+    if (!this.limits.clientEvent(app)) return `Client event rejected: the app allows ${app.maxClientEventsPerSecond} per second`;
+    return undefined;
   }
 
   /** A cluster-wide transition this node announces: member events to the channel, webhooks. */
@@ -292,6 +334,7 @@ export class PusherServer implements NodeExtension {
     if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
     else if (told.p === 'term') this.#terminate(told.key);
     else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
+    else if (told.p === 'disable') this.appStore.disable(told.app);
   }
 
   answer(query: unknown): unknown {
@@ -309,6 +352,12 @@ export class PusherServer implements NodeExtension {
         return this.cache.local(asked.key) ?? null;
       case 'online':
         return this.users.online(asked.app, asked.ids);
+      case 'conns':
+        return this.limits.connections(asked.app);
+      case 'dash':
+        return nodeView(this, asked.since);
+      case 'subs':
+        return subscribersHere(this, asked.app, asked.channel);
     }
   }
 

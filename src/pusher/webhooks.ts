@@ -37,6 +37,13 @@ export class Webhooks {
 
   constructor(private readonly layer: PusherServer) {}
 
+  /** Events waiting for their batch plus requests in flight or waiting to retry (the dashboard, src/apps/). */
+  get queued(): number {
+    let n = this.#inFlight.size;
+    for (const target of this.#targets.values()) n += target.events.length;
+    return n;
+  }
+
   wants(app: ResolvedApp, ...names: WebhookEvent[]): boolean {
     return app.webhooks.some((hook) => names.some((name) => hook.events.includes(name)));
   }

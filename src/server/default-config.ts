@@ -1,5 +1,6 @@
 // The embedded default config: what runs when a project has no config/websockets.ts.
 import { availableParallelism } from 'node:os';
+import { appsFromUrl } from '../apps/config';
 import { env } from '../config/env';
 import type { OdyConfig } from '../config/schema';
 import { Server } from './default-server';
@@ -7,10 +8,13 @@ import { Event } from './events';
 
 /** One Pusher app when any of its three variables is set (a missing one is reported by validation). */
 function envApps(): OdyConfig['apps'] {
+  const url = env('WEBSOCKET_APPS_URL', ''); // apps from postgres:// or sqlite: (src/apps/)
+  if (url) return appsFromUrl(url);
   const id = env('WEBSOCKET_APP_ID', '');
   const key = env('WEBSOCKET_APP_KEY', '');
   const secret = env('WEBSOCKET_APP_SECRET', '');
-  return id || key || secret ? [{ id, key, secret }] : [];
+  const maxEventSize = env('WEBSOCKET_APP_MAX_EVENT_SIZE', 0); // also from REVERB_APP_MAX_MESSAGE_SIZE (src/apps/env-compat.ts)
+  return id || key || secret ? [{ id, key, secret, ...(maxEventSize ? { maxEventSize } : {}) }] : [];
 }
 
 export function defaultConfig(): OdyConfig {

@@ -13,3 +13,15 @@ test('a changed adapter needs a restart; the password in its URL is not shown', 
   expect(line).not.toContain('old-pass');
   expect(line).not.toContain('new-pass');
 });
+
+// Rule: the apps database is opened at start: moving it needs a restart, named without its password.
+test('a changed apps database needs a restart; the password in its URL is not shown', () => {
+  const current = resolveConfig({ apps: { driver: 'postgres', url: 'postgres://ody:old-pass@10.0.0.5/apps' } }, '/tmp', null);
+  const loaded = resolveConfig({ apps: { driver: 'postgres', url: 'postgres://ody:new-pass@10.0.0.6/apps' } }, '/tmp', null);
+  const [line, ...rest] = restartKeys(loaded, current);
+  expect(rest).toEqual([]);
+  expect(line).toStartWith('appsDatabase (');
+  expect(line).toContain('10.0.0.6');
+  expect(line).not.toContain('old-pass');
+  expect(line).not.toContain('new-pass');
+});

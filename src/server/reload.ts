@@ -11,7 +11,7 @@ import { resolveHooks, type ResolvedHooks } from './callbacks';
 import type { RunningServer } from './serve';
 
 /** Settings fixed when the socket was opened (Bun.serve's listen and websocket options) or the process laid out. */
-const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'adapter', 'apps'] as const;
+const RESTART_KEYS = ['host', 'port', 'sockType', 'path', 'ssl', 'adapter', 'apps', 'appsDatabase'] as const;
 const RESTART_ADDITIONAL = [
   'workerNum', 'maxPayloadLength', 'idleTimeout', 'sendPings', 'backpressureLimit', 'closeOnBackpressureLimit', 'perMessageDeflate',
   'pidFile', 'logFile', 'logFormat', 'shutdownTimeout',

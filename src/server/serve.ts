@@ -60,8 +60,9 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   };
   const running: RunningServer = { server, node, url: new URL('ws://localhost'), hooks: initialHooks, readiness, pipeline: createPipeline(config, server, node, { readiness }), stop: () => stop() };
   // Pusher apps: /app/{key} sockets and /apps/{id}/… requests go to the protocol layer instead of the callbacks.
-  const pusher = config.apps.length > 0 ? new PusherServer(config, node) : null;
+  const pusher = config.apps.length > 0 || config.appsDatabase ? new PusherServer(config, node) : null;
   server.pusher = pusher;
+  if (pusher) readiness.apps = () => pusher.appStore.status(); // /health: degraded while the apps database is down
 
   function report(event: EventName, where: string, error: unknown): void {
     node.counters.callbackErrors++;

@@ -10,12 +10,18 @@ test('an app gets the documented limits by default', () => {
   expect(app).toEqual({
     id: '1', key: 'k', secret: 's', clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10240,
     maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
+    enabled: true, maxConnections: 0, maxBackendEventsPerSecond: 0, maxClientEventsPerSecond: 0, maxReadRequestsPerSecond: 0, allowedOrigins: [],
   });
   expect(resolveConfig({}, process.cwd(), null).apps).toEqual([]);
 });
 
 test('bad apps are named by index and key; a secret is never echoed', () => {
-  expect(load({ apps: {} })).toThrow('config apps: expected an array of { id, key, secret }');
+  expect(load({ apps: 'x' })).toThrow('config apps: expected an array of { id, key, secret }');
+  expect(load({ apps: {} })).toThrow("config apps.driver: expected one of 'postgres', 'sqlite'");
+  expect(load({ apps: { driver: 'postgres', url: 'postgres://u:hunter2@h/db', tabel: 'x' } })).toThrow("config apps.tabel: unknown key (did you mean 'table'?)");
+  expect(load({ apps: { driver: 'postgres', url: 'mysql://u:hunter2@h/db' } })).toThrow("config apps.url: expected a URL like 'postgres://user:password@127.0.0.1:5432/db', got 'mysql://u:***@h/db'");
+  expect(load({ apps: { driver: 'sqlite', path: 'a.db', table: 'x; drop table y' } })).toThrow('config apps.table: expected a table name');
+  expect(load({ apps: [{ id: '1', key: 'k', secret: 's', allowedOrigins: 'https://x' }] })).toThrow('config apps[0].allowedOrigins: expected an array of origins');
   expect(load({ apps: [{ id: '1', key: 'k', secret: 's', maxEventSiz: 1 }] })).toThrow("config apps[0].maxEventSiz: unknown key (did you mean 'maxEventSize'?)");
   expect(load({ apps: [{ id: '1', key: 'a b', secret: 's' }] })).toThrow("config apps[0].key: expected 1-128 letters, digits or _ . -, got 'a b'");
   expect(load({ apps: [{ id: '1', key: 'k', secret: 's' }, { id: '2', key: 'k', secret: 't' }] })).toThrow("config apps[1].key: expected a unique key, got 'k'");
