@@ -1,6 +1,8 @@
-// Per-app limits, counted in this process: HTTP API events and reads per second, client events per second of the
-// whole app, and open sockets (maxConnections adds the other nodes' counts, asked through the adapter: server.ts).
+// Per-app limits: HTTP API events and reads per second and client events per second of the whole app, counted for the
+// machine (every worker, in shared memory), and open sockets (maxConnections adds the other nodes' counts, asked
+// through the adapter: server.ts).
 import type { ResolvedApp } from '../config/schema';
+import type { SharedCounters } from '../connections/shared-counters';
 import { originMatcher } from '../http/origins';
 
 /** `limit` tokens a second, refilled continuously; a burst of up to `limit` passes. */
@@ -29,6 +31,9 @@ export interface Refusal {
 type RateKey = 'maxBackendEventsPerSecond' | 'maxClientEventsPerSecond' | 'maxReadRequestsPerSecond';
 
 export class AppLimits {
+  /** @param shared the machine's counters: rates count across its workers (absent: this process alone). */
+  constructor(private readonly shared?: SharedCounters) {}
+
   /** app id + limit name -> its bucket; remade when the limit changes (a database app re-read). */
   readonly #buckets = new Map<string, Bucket>();
   /** app id -> open sockets of the app on this process. */
@@ -38,6 +43,7 @@ export class AppLimits {
   #take(app: ResolvedApp, limit: RateKey, n: number): boolean {
     const max = app[limit];
     if (max <= 0) return true;
+    if (this.shared) return this.shared.take(`app:${limit}`, app.id, max, 1, n) === 0;
     const tag = `${app.id}\u0000${limit}`;
     let bucket = this.#buckets.get(tag);
     if (bucket?.limit !== max) this.#buckets.set(tag, (bucket = new Bucket(max)));

@@ -44,25 +44,25 @@ export class SharedCounters {
   }
 
   /**
-   * Takes a token from bucket `name` of `key` (`limit` per `windowSeconds`, refilled continuously): 0 when taken,
-   * else the whole seconds until one is back (for Retry-After).
+   * Takes `tokens` (default 1) from bucket `name` of `key` (`limit` per `windowSeconds`, refilled continuously): 0 when
+   * taken, else the whole seconds until they are back (for Retry-After).
    */
-  take(name: string, key: string, limit: number, windowSeconds: number): number {
+  take(name: string, key: string, limit: number, windowSeconds: number, tokens = 1): number {
     const perMs = limit / (windowSeconds * 1000);
     const now = Date.now();
     const wait = this.#full(() =>
       this.map.update(`${BUCKET}${name}\u0000${key}`, 32, (at, fresh) => {
         const i = at >> 3; // [tokens, last refill, tokens per ms, limit]
-        const tokens = fresh ? limit : Math.min(limit, this.#f64[i]! + Math.max(0, now - this.#f64[i + 1]!) * perMs);
+        const have = fresh ? limit : Math.min(limit, this.#f64[i]! + Math.max(0, now - this.#f64[i + 1]!) * perMs);
         this.#f64[i + 1] = now;
         this.#f64[i + 2] = perMs;
         this.#f64[i + 3] = limit;
-        if (tokens >= 1) {
-          this.#f64[i] = tokens - 1;
+        if (have >= tokens) {
+          this.#f64[i] = have - tokens;
           return 0;
         }
-        this.#f64[i] = tokens;
-        return Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
+        this.#f64[i] = have;
+        return Math.max(1, Math.ceil((tokens - have) / perMs / 1000));
       }),
     );
     return wait === false ? Math.ceil(windowSeconds) : wait;

@@ -64,7 +64,7 @@ export class PusherServer implements NodeExtension {
   readonly cache = new CacheChannels();
   /** Apps from the config or a database, and their per-app limits (src/apps/). */
   readonly appStore: AppManager;
-  readonly limits = new AppLimits();
+  readonly limits: AppLimits;
   /** Per-app traffic samples for the dashboard (src/apps/stats.ts). */
   readonly stats = new AppStats(() => this.limits.allConnections);
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
@@ -77,6 +77,7 @@ export class PusherServer implements NodeExtension {
     config: ResolvedConfig,
     readonly node: Node,
   ) {
+    this.limits = new AppLimits(node.machine.counters);
     this.appStore = AppManager.fromConfig(config).start();
     this.appStore.onDisabled = (app) => this.#closeApp(app);
     this.#maxBodySize = config.api.maxBodySize;

@@ -1,9 +1,10 @@
-// Rule: per-IP limits count for the whole machine: with 2 workers, rateLimit({ limit: 5 }) lets 5 requests through
-// (not 5 per worker), maxConnectionsPerIp and handshakeRateLimit admit their number across the workers, and a closed
-// socket gives its per-IP slot back to whichever worker takes the next one.
+// Rule: limits count for the whole machine: with 2 workers, rateLimit({ limit: 5 }) lets 5 requests through (not 5 per
+// worker), maxConnectionsPerIp and handshakeRateLimit admit their number across the workers, a closed socket gives its
+// per-IP slot back to whichever worker takes the next one, and a Pusher app's event rate is the app's, not a worker's.
 import { beforeAll, expect, test } from 'bun:test';
 import { ensureBinary, project, startOdy, type Ody } from '../helpers/binary';
 import { connect, open, type TestClient } from '../helpers/client';
+import { md5Hex, hmacSha256 } from '../../src/crypto';
 import { until } from '../helpers/server';
 
 beforeAll(() => void ensureBinary(), 120_000);
@@ -66,4 +67,21 @@ test('handshakeRateLimit admits its number across workers', async () => {
   const opened = await attempt(ody, 12);
   expect(opened.length).toBe(4);
   for (const c of opened) c.close();
+});
+
+/** A signed Pusher HTTP API request, sent on its own TCP connection. */
+function signedPost(ody: Ody, app: { id: string; key: string; secret: string }, path: string, body: string): Promise<Response> {
+  const query = `auth_key=${app.key}&auth_timestamp=${Math.floor(Date.now() / 1000)}&auth_version=1.0&body_md5=${md5Hex(body)}`;
+  const signature = hmacSha256(app.secret, `POST\n${path}\n${query}`, 'hex');
+  return fetch(`${ody.http}${path}?${query}&auth_signature=${signature}`, { method: 'POST', body, headers: { 'content-type': 'application/json', connection: 'close' }, keepalive: false });
+}
+
+test("a Pusher app's maxBackendEventsPerSecond counts across workers: of 8 batches at once, one gets through", async () => {
+  const app = { id: 'rate', key: 'rate-key', secret: 'rate-secret', maxBackendEventsPerSecond: 10 };
+  const dir = project({ 'config/websockets.ts': config(`apps: [${JSON.stringify(app)}], ${WORKERS}`) });
+  await using ody = await startOdy(['websocket', 'start'], dir);
+  // Ten events take the app's whole second; the next ten are back a second later: whichever worker answers.
+  const batch = JSON.stringify({ batch: Array.from({ length: 10 }, (_, n) => ({ channel: 'news', name: 'e', data: String(n) })) });
+  const statuses = await Promise.all(Array.from({ length: 8 }, () => signedPost(ody, app, `/apps/${app.id}/batch_events`, batch).then((r) => r.status)));
+  expect(statuses.sort()).toEqual([200, 429, 429, 429, 429, 429, 429, 429]);
 });
