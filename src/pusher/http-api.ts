@@ -1,6 +1,7 @@
 // The Pusher HTTP API on /apps/{id}/…: trigger events (single and batch), inspect channels and presence users,
 // terminate a user's connections. 200 with JSON on success; 400/401/403/404/413 with {"error": reason}.
 import type { ResolvedApp } from '../config/schema';
+import { decodeSegment } from '../http/path';
 import { checkSignature } from './api-auth';
 import { CACHE_TTL_MS } from './cache';
 import { channelProblem, channelType } from './channel-names';
@@ -27,7 +28,8 @@ type Body = Record<string, unknown>;
 export async function handleApi(layer: PusherServer, request: Request, maxBodySize: number): Promise<Response> {
   try {
     const url = new URL(request.url);
-    const parts = url.pathname.slice(url.pathname.indexOf('/apps/') + 6).split('/').map(decodeURIComponent);
+    const parts = url.pathname.slice(url.pathname.indexOf('/apps/') + 6).split('/').map(decodeSegment);
+    if (parts.includes(undefined)) throw new ApiError(400, 'Malformed percent-escape in the path');
     const app = layer.app(parts[0] ?? '');
     if (!app) throw new ApiError(404, `No app with id '${parts[0]}'`);
     const text = await readBody(request, maxBodySize);

@@ -4,7 +4,7 @@
 import type { Server } from 'bun';
 import type { NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
-import { pathOf, queryParam } from '../http/path';
+import { decodeSegment, pathOf, queryParam } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
@@ -100,7 +100,8 @@ export class PusherServer implements NodeExtension {
 
   /** The upgrade of a Pusher socket (after the guards; instead of onHandshake). An unknown key still upgrades, to be told 4001. */
   accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
-    const key = decodeURIComponent(pathOf(request.url).split('/')[2] ?? '');
+    const key = decodeSegment(pathOf(request.url).split('/')[2] ?? '');
+    if (key === undefined) return new Response('Bad request: malformed percent-escape in the app key\n', { status: 400 });
     const pusher: PusherConn = { app: this.#apps.find((a) => a.key === key) ?? null, socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
     try {
