@@ -1,8 +1,9 @@
 // The Pusher HTTP API on /apps/{id}/…: trigger events (single and batch), inspect channels and presence users,
 // terminate a user's connections. 200 with JSON on success; 400/401/403/404/413 with {"error": reason}.
 import type { ResolvedApp } from '../config/schema';
+import { readBody } from '../http/body';
 import { decodeSegment } from '../http/path';
-import { checkSignature } from './api-auth';
+import { checkBody, checkSignature } from './api-auth';
 import { CACHE_TTL_MS } from './cache';
 import { channelProblem, channelType } from './channel-names';
 import { frame } from './frames';
@@ -32,8 +33,11 @@ export async function handleApi(layer: PusherServer, request: Request, maxBodySi
     if (parts.includes(undefined)) throw new ApiError(400, 'Malformed percent-escape in the path');
     const app = layer.app(parts[0] ?? '');
     if (!app) throw new ApiError(404, `No app with id '${parts[0]}'`);
-    const text = await readBody(request, maxBodySize);
-    const problem = checkSignature(request, app, text);
+    // The signature covers the query (body_md5 included): checked before a byte of the body is read.
+    const refused = checkSignature(request, app);
+    if (refused) throw new ApiError(refused.status, refused.problem);
+    const text = await readText(request, maxBodySize);
+    const problem = checkBody(request, text);
     if (problem) throw new ApiError(401, problem);
     const route = `${request.method} ${parts.slice(1).map((p, i) => (i === 1 && parts.length > 2 ? ':x' : p)).join('/')}`;
     const info = (url.searchParams.get('info') ?? '').split(',').filter(Boolean);
@@ -72,10 +76,10 @@ export async function handleApi(layer: PusherServer, request: Request, maxBodySi
   }
 }
 
-async function readBody(request: Request, max: number): Promise<string> {
-  if (Number(request.headers.get('content-length') ?? 0) > max) throw new ApiError(413, `Body larger than ${max} bytes`);
-  const bytes = await request.arrayBuffer();
-  if (bytes.byteLength > max) throw new ApiError(413, `Body larger than ${max} bytes`);
+/** The body, counted while it streams and cancelled at `max` bytes (Content-Length can be absent or lie). */
+async function readText(request: Request, max: number): Promise<string> {
+  const bytes = await readBody(request, max);
+  if (!bytes) throw new ApiError(413, `Body larger than ${max} bytes`);
   return new TextDecoder().decode(bytes);
 }
 
