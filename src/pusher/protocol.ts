@@ -89,6 +89,9 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
   }
 }
 
+/** Control characters (NUL separates the parts of our keys) have no place in a user id: refused, never stored. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** channel_data as a presence member: user_id a non-empty string (numbers allowed, compared as strings), bounded sizes. */
 function parseMember(channelData: string, app: ResolvedApp): { id: string; info: unknown } | string {
   let parsed: { user_id?: unknown; user_info?: unknown };
@@ -99,6 +102,7 @@ function parseMember(channelData: string, app: ResolvedApp): { id: string; info:
   }
   const id = typeof parsed?.user_id === 'number' ? String(parsed.user_id) : parsed?.user_id;
   if (typeof id !== 'string' || id === '' || id.length > 128) return 'channel_data.user_id must be a non-empty string of at most 128 characters';
+  if (CONTROL.test(id)) return 'channel_data.user_id must not contain control characters';
   const info = parsed.user_info ?? null;
   if (JSON.stringify(info).length > app.maxUserInfoSize) return `channel_data.user_info is larger than ${app.maxUserInfoSize} bytes`;
   return { id, info };
@@ -112,7 +116,7 @@ function signin(layer: PusherServer, ws: Socket, app: ResolvedApp, d: Data): voi
     parsed = JSON.parse(userData);
   } catch {}
   const id = parsed?.id;
-  if (!checkAuth(app, d.auth, `${conn.socketId}::user::${userData}`) || typeof id !== 'string' || id === '') {
+  if (!checkAuth(app, d.auth, `${conn.socketId}::user::${userData}`) || typeof id !== 'string' || id === '' || CONTROL.test(id)) {
     ws.send(errorFrame(CLOSE.unauthorized, 'Invalid user authentication'));
     return ws.close(CLOSE.unauthorized, 'Invalid user authentication');
   }

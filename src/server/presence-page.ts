@@ -30,7 +30,9 @@ export async function presenceRoute(request: Request, app: ResolvedApp | undefin
     const socketId = form.get('socket_id') ?? '';
     const name = (form.get('name') ?? '').trim();
     if (form.get('channel_name') !== DEMO_CHANNEL) return Response.json({ error: `only ${DEMO_CHANNEL} is signed here` }, { status: 403 });
-    if (!/^\d+\.\d+$/.test(socketId) || name === '' || name.length > MAX_NAME) return Response.json({ error: `send socket_id and a name of 1..${MAX_NAME} characters` }, { status: 400 });
+    if (!/^\d+\.\d+$/.test(socketId) || name === '' || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+      return Response.json({ error: `send socket_id and a name of 1..${MAX_NAME} characters, no control characters` }, { status: 400 });
+    }
     return Response.json(authorizeChannel(app, socketId, DEMO_CHANNEL, { user_id: name, user_info: { name } }));
   }
   return undefined;
