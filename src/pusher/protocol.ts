@@ -64,8 +64,18 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     member = parsed;
   }
   if (conn.channels.has(name) && !member) return void ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
+  if (!conn.channels.has(name) && conn.channels.size + conn.joining >= app.maxChannelsPerConnection) {
+    return void ws.send(subscriptionError(name, 'LimitReached', `A connection may subscribe to at most ${app.maxChannelsPerConnection} channels`, 403));
+  }
   if (member) {
-    const members = await layer.members(app, name);
+    // Reserved before the await, so a burst of presence subscribes cannot all pass the check above.
+    conn.joining++;
+    let members: Map<string, unknown>;
+    try {
+      members = await layer.members(app, name);
+    } finally {
+      conn.joining--;
+    }
     if (conn.closed) return;
     if (!members.has(member.id) && members.size >= app.maxPresenceMembers) {
       return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));

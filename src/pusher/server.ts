@@ -29,6 +29,8 @@ export interface PusherConn {
   socketId: string;
   /** Subscribed channels, with the presence user each was joined as. */
   channels: Map<string, { userId?: string }>;
+  /** Subscriptions admitted but not yet joined (a presence subscribe awaits the member list): they count toward maxChannelsPerConnection. */
+  joining: number;
   /** Set by pusher:signin (users.ts). */
   userId?: string;
   /** User ids this signed-in socket watches (its user_data's watchlist). */
@@ -102,7 +104,7 @@ export class PusherServer implements NodeExtension {
   accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
     const key = decodeSegment(pathOf(request.url).split('/')[2] ?? '');
     if (key === undefined) return new Response('Bad request: malformed percent-escape in the app key\n', { status: 400 });
-    const pusher: PusherConn = { app: this.#apps.find((a) => a.key === key) ?? null, socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
+    const pusher: PusherConn = { app: this.#apps.find((a) => a.key === key) ?? null, socketId: socketId(fd), channels: new Map(), joining: 0, lastSeen: Date.now(), pingedAt: 0, closed: false };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
     try {
       if (bun.upgrade(request, { data })) return undefined;

@@ -9,7 +9,7 @@ test('an app gets the documented limits by default', () => {
   const [app] = resolveConfig({ apps: [{ id: '1', key: 'k', secret: 's' }] }, process.cwd(), null).apps;
   expect(app).toEqual({
     id: '1', key: 'k', secret: 's', clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10240,
-    maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
+    maxChannelsPerConnection: 100, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
   });
   expect(resolveConfig({}, process.cwd(), null).apps).toEqual([]);
 });
