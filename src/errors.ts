@@ -16,7 +16,8 @@ export type OdyErrorCode =
   | 'E_ADAPTER' // the adapter could not join the cluster (Redis unreachable at start)
   | 'E_INIT' // ody init would overwrite a file
   | 'E_BUILD' // ody build could not compile or stage the image
-  | 'E_UNHEALTHY'; // ody healthcheck got no 200
+  | 'E_UNHEALTHY' // ody healthcheck got no 200
+  | 'E_INCOMPLETE'; // a cluster-wide listing missed a node's answer, or part of one
 
 export class OdyError extends Error {
   constructor(

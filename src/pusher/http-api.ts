@@ -7,6 +7,7 @@ import { checkBody, checkSignature } from './api-auth';
 import { CACHE_TTL_MS } from './cache';
 import { channelProblem, channelType } from './channel-names';
 import { frame } from './frames';
+import type { Listing } from './listing';
 import { keyOf } from './registry';
 import type { PusherServer } from './server';
 import { fdOf } from './socket-id';
@@ -83,6 +84,12 @@ async function readText(request: Request, max: number): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
+/** The channels of a cluster-wide listing, or 503: a listing that misses a node, or part of one, is never a 200. */
+function complete(listing: Listing): Listing['channels'] {
+  if (listing.incomplete) throw new ApiError(503, `The cluster's answer is incomplete: ${listing.incomplete}`);
+  return listing.channels;
+}
+
 function parse(text: string): Body {
   try {
     const body = JSON.parse(text);
@@ -131,7 +138,7 @@ async function deliver(layer: PusherServer, app: ResolvedApp, e: Event): Promise
   for (const channel of e.channels) layer.publish(app, channel, frame(e.name, e.data, channel), e.except);
   const channels: Record<string, unknown> = {};
   if (e.info.length === 0) return { channels };
-  const all = await layer.channels(app);
+  const all = complete(await layer.counts(app, e.channels)); // by name: never a listing of every channel
   for (const channel of e.channels) {
     const c = all.get(channel);
     const out: Record<string, number> = {};
@@ -145,7 +152,7 @@ async function deliver(layer: PusherServer, app: ResolvedApp, e: Event): Promise
 async function listChannels(layer: PusherServer, app: ResolvedApp, prefix: string, info: string[]): Promise<unknown> {
   if (info.includes('user_count') && !prefix.startsWith('presence-')) throw new ApiError(400, 'info=user_count needs filter_by_prefix=presence-');
   const channels: Record<string, unknown> = {};
-  for (const [name, c] of await layer.channels(app, prefix)) {
+  for (const [name, c] of complete(await layer.channels(app, prefix, info.includes('user_count')))) {
     const out: Record<string, number> = {};
     if (info.includes('user_count')) out.user_count = c.users.size;
     if (info.includes('subscription_count')) out.subscription_count = c.subscriptions;
@@ -159,7 +166,7 @@ async function describe(layer: PusherServer, app: ResolvedApp, channel: string, 
   if (problem) throw new ApiError(400, problem);
   const presence = channelType(channel).kind === 'presence';
   if (info.includes('user_count') && !presence) throw new ApiError(400, 'user_count is only for presence channels');
-  const c = (await layer.channels(app, channel)).get(channel);
+  const c = complete(await layer.counts(app, [channel])).get(channel);
   const out: Record<string, unknown> = { occupied: (c?.subscriptions ?? 0) > 0 };
   if (info.includes('user_count')) out.user_count = c?.users.size ?? 0;
   if (info.includes('subscription_count')) out.subscription_count = c?.subscriptions ?? 0;

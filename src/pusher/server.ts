@@ -14,6 +14,7 @@ import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { Liveness } from './liveness';
+import { answerListing, countChannels, type Listing, type ListingHooks, type ListingQuery, listChannels } from './listing';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
 import { socketId } from './socket-id';
@@ -44,7 +45,7 @@ export interface PusherConn {
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
 type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | ListingQuery | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -58,6 +59,7 @@ export class PusherServer implements NodeExtension {
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
+  readonly #listing: ListingHooks;
   readonly #maxBodySize: number;
   readonly log = logger.withTag('pusher');
 
@@ -75,9 +77,20 @@ export class PusherServer implements NodeExtension {
       changed: (key, up, held) => this.#changed(key, up, held),
       held: (key) => this.webhooks.holds(key),
     });
+    this.#listing = {
+      registry: this.registry,
+      ask: async (query) => {
+        const peers = node.adapter.status().peers; // the nodes ask() is about to ask, counted in the same turn
+        return { answers: await node.adapter.ask({ kind: 'app', q: query satisfies Asked }), peers };
+      },
+    };
     this.#counts = new SubscriptionCounts({
-      count: async (app, channel) => (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0,
+      count: async (app, channels) => {
+        const { channels: found, incomplete } = await countChannels(this.#listing, app, channels);
+        return incomplete ? undefined : new Map(channels.map((c) => [c, found.get(c)?.subscriptions ?? 0]));
+      },
       publish: (app, channel, payload) => this.publish(app, channel, payload),
+      error: (error) => this.log.error(`counting subscriptions failed: ${describeError(error)}`),
     });
     node.extend(this);
     this.#liveness = new Liveness(this.#apps);
@@ -228,19 +241,14 @@ export class PusherServer implements NodeExtension {
     return out;
   }
 
-  /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
-  async channels(app: ResolvedApp, prefix = ''): Promise<Map<string, { subscriptions: number; users: Set<string> }>> {
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'channels', app: app.id, prefix } satisfies Asked })) as (ReturnType<Registry['channels']> | null)[];
-    const out = new Map<string, { subscriptions: number; users: Set<string> }>();
-    for (const list of [this.registry.channels(app.id, prefix), ...answers]) {
-      for (const c of list ?? []) {
-        const entry = out.get(c.name) ?? { subscriptions: 0, users: new Set<string>() };
-        entry.subscriptions += c.subscriptions;
-        for (const u of c.users) entry.users.add(u);
-        out.set(c.name, entry);
-      }
-    }
-    return out;
+  /** Occupied channels of an app (by name prefix) on every node: subscriptions summed, presence users (with `users`) merged. */
+  channels(app: ResolvedApp, prefix = '', users = true): Promise<Listing> {
+    return listChannels(this.#listing, app, prefix, users);
+  }
+
+  /** The named channels on every node (occupied ones only), counted by name: no node scans its channels. */
+  counts(app: ResolvedApp, names: string[]): Promise<Listing> {
+    return countChannels(this.#listing, app, names);
   }
 
   /** Closes a signed-in user's sockets on every node (the API's terminate_connections). */
@@ -307,7 +315,8 @@ export class PusherServer implements NodeExtension {
       case 'members':
         return this.registry.members(asked.key);
       case 'channels':
-        return this.registry.channels(asked.app, asked.prefix);
+      case 'counts':
+        return answerListing(this.registry, asked);
       case 'cache':
         return this.cache.local(asked.key) ?? null;
       case 'online':

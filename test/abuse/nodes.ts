@@ -3,6 +3,7 @@
 import { createAdapter } from '../../src/adapters';
 import type { OdyConfig } from '../../src/config/schema';
 import { resolveConfig } from '../../src/config/validate';
+import { setLogLevel } from '../../src/log/logger';
 import { resolveHooks } from '../../src/server/callbacks';
 import { Node } from '../../src/server/node';
 import { startServer } from '../../src/server/serve';
@@ -10,6 +11,7 @@ import type { TestServer } from '../helpers/server';
 
 export async function serveNode(user: OdyConfig & { adapter: NonNullable<OdyConfig['adapter']> }): Promise<TestServer> {
   const config = resolveConfig({ host: '127.0.0.1', port: 0, ...user, additional: { workerNum: 1, logLevel: 'error', ...user.additional } }, process.cwd(), null);
+  setLogLevel(config.additional.logLevel);
   const node = new Node(createAdapter(config));
   await node.adapter.start(node);
   const running = startServer(config, resolveHooks(config.callbacks), { node });
