@@ -62,7 +62,9 @@ export async function handleApi(layer: PusherServer, request: Request, maxBodySi
         case 'GET channels/:x/users': {
           const channel = parts[2]!;
           if (channelType(channel).kind !== 'presence') throw new ApiError(400, 'Users can only be listed for presence channels');
-          return { users: [...(await layer.members(app, channel)).keys()].map((id) => ({ id })) };
+          const members = await layer.members(app, channel);
+          if (members.incomplete) throw new ApiError(503, "The cluster's answer is incomplete: some node did not answer in time");
+          return { users: [...members.keys()].map((id) => ({ id })) };
         }
         case 'POST users/:x/terminate_connections':
           layer.terminate(app, parts[2]!);

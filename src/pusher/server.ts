@@ -229,8 +229,10 @@ export class PusherServer implements NodeExtension {
   }
 
   /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
-  async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
+  /** `incomplete`: some node did not answer in time, so the list may be short (the HTTP API answers 503 then). */
+  async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown> & { incomplete?: boolean }> {
     const key = keyOf(app.id, channel);
+    const peers = this.node.adapter.status().peers;
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (list: unknown, node: number) => {
       for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
@@ -238,7 +240,7 @@ export class PusherServer implements NodeExtension {
     const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
     const out = new Map<string, unknown>();
     for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return out;
+    return Object.assign(out, { incomplete: answers.filter((a) => a !== null).length < peers });
   }
 
   /** Occupied channels of an app (by name prefix) on every node: subscriptions summed, presence users (with `users`) merged. */

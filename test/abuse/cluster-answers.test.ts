@@ -3,6 +3,7 @@
 // subscriber), is a 503 naming why — never a 200 with fewer channels — and a narrower prefix still answers.
 import { expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
+import { authorizeChannel } from '../../src/pusher/signatures';
 import { connect, type TestClient } from '../helpers/client';
 import { redisMissing, startRedis } from '../helpers/redis';
 import { captureLogs, until } from '../helpers/server';
@@ -63,4 +64,28 @@ test.skipIf(redisMissing())('a listing whose answer never arrives (Redis cut the
   const response = await fetch(signedGet(asking.http, `/apps/${APP.id}/channels`));
   expect([response.status, await response.json()]).toEqual([503, { error: "The cluster's answer is incomplete: 1 of 1 other node(s) did not answer in time" }]);
   expect(logs.lines).toContain('error redis connection lost (Connection closed); serving local clients only, retrying');
+}, 60_000);
+
+test.skipIf(redisMissing())('a presence member list whose answer never arrives is a 503, not a short 200', async () => {
+  using logs = captureLogs();
+  await using redis = await startRedis();
+  const { asking, holding } = await twoNodes(redis.url);
+  await using _a = asking;
+  await using _h = holding;
+  const members = [];
+  for (let i = 0; i < 30; i++) {
+    const client = connect(`${holding.ws}/app/${APP.key}?protocol=7`);
+    const socketId = JSON.parse(JSON.parse((await client.next()) as string).data).socket_id;
+    client.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'presence-room', ...authorizeChannel(APP, socketId, 'presence-room', { user_id: `user-${i}`, user_info: { about: 'x'.repeat(900) } }) } }));
+    expect(JSON.parse((await client.next()) as string).event).toBe('pusher_internal:subscription_succeeded');
+    members.push(client);
+  }
+  const path = `/apps/${APP.id}/channels/presence-room/users`;
+  expect((await (await fetch(signedGet(asking.http, path))).json()).users).toHaveLength(30);
+  // The member list (~28 KB) is over this pub/sub output buffer (and Redis's 16 KB static one): it drops the asking node's subscriber.
+  Bun.spawnSync(['redis-cli', '-p', String(redis.port), 'CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 2048 1024 60']);
+  const response = await fetch(signedGet(asking.http, path));
+  expect([response.status, await response.json()]).toEqual([503, { error: "The cluster's answer is incomplete: some node did not answer in time" }]);
+  expect(logs.lines).toContain('error redis connection lost (Connection closed); serving local clients only, retrying');
+  for (const m of members) m.close();
 }, 60_000);
