@@ -51,8 +51,7 @@ export async function handleApi(layer: PusherServer, request: Request, maxBodySi
           if (!Array.isArray(batch)) throw new ApiError(400, '"batch" must be an array of events');
           if (batch.length > MAX_BATCH) throw new ApiError(400, `at most ${MAX_BATCH} events per batch`);
           const events = batch.map((e) => checkEvent(app, e));
-          const answers = [];
-          for (const e of events) answers.push(await deliver(layer, app, e));
+          const answers = await deliver(layer, app, events);
           return events.some((e) => e.info.length > 0) ? { batch: answers.map((a) => a.channels[Object.keys(a.channels)[0]!] ?? {}) } : {};
         }
         case 'GET channels':
@@ -132,23 +131,30 @@ function checkEvent(app: ResolvedApp, raw: unknown): Event {
 }
 
 async function trigger(layer: PusherServer, app: ResolvedApp, body: Body): Promise<unknown> {
-  const answer = await deliver(layer, app, checkEvent(app, body));
-  return Object.keys(answer.channels).length > 0 ? answer : {};
+  const [answer] = await deliver(layer, app, [checkEvent(app, body)]);
+  return Object.keys(answer!.channels).length > 0 ? answer : {};
 }
 
-async function deliver(layer: PusherServer, app: ResolvedApp, e: Event): Promise<{ channels: Record<string, unknown> }> {
-  for (const channel of e.channels) layer.publish(app, channel, frame(e.name, e.data, channel), e.except);
-  const channels: Record<string, unknown> = {};
-  if (e.info.length === 0) return { channels };
-  const all = complete(await layer.counts(app, e.channels)); // by name: never a listing of every channel
-  for (const channel of e.channels) {
-    const c = all.get(channel);
-    const out: Record<string, number> = {};
-    if (e.info.includes('subscription_count')) out.subscription_count = c?.subscriptions ?? 0;
-    if (e.info.includes('user_count') && channelType(channel).kind === 'presence') out.user_count = c?.users.size ?? 0;
-    channels[channel] = out;
-  }
-  return { channels };
+/**
+ * Publishes the events; with `info`, their channels' counts are asked first (by name, never a listing of every
+ * channel), so an incomplete answer is a 503 before anything went out and a retry cannot send an event twice.
+ */
+async function deliver(layer: PusherServer, app: ResolvedApp, events: Event[]): Promise<{ channels: Record<string, unknown> }[]> {
+  const wanted = [...new Set(events.filter((e) => e.info.length > 0).flatMap((e) => e.channels))];
+  const all = wanted.length > 0 ? complete(await layer.counts(app, wanted)) : new Map();
+  return events.map((e) => {
+    for (const channel of e.channels) layer.publish(app, channel, frame(e.name, e.data, channel), e.except);
+    const channels: Record<string, unknown> = {};
+    if (e.info.length === 0) return { channels };
+    for (const channel of e.channels) {
+      const c = all.get(channel);
+      const out: Record<string, number> = {};
+      if (e.info.includes('subscription_count')) out.subscription_count = c?.subscriptions ?? 0;
+      if (e.info.includes('user_count') && channelType(channel).kind === 'presence') out.user_count = c?.users.size ?? 0;
+      channels[channel] = out;
+    }
+    return { channels };
+  });
 }
 
 async function listChannels(layer: PusherServer, app: ResolvedApp, prefix: string, info: string[]): Promise<unknown> {

@@ -228,8 +228,10 @@ export class PusherServer implements NodeExtension {
     return this.cache.last(key, () => this.node.adapter.ask({ kind: 'app', q: { p: 'cache', key } satisfies Asked }));
   }
 
-  /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
-  /** `incomplete`: some node did not answer in time, so the list may be short (the HTTP API answers 503 then). */
+  /**
+   * Presence members of a channel on every node, merged by user id (asked of the nodes that hold them).
+   * `incomplete`: some node did not answer in time, so the list may be short (the HTTP API answers 503 then).
+   */
   async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown> & { incomplete?: boolean }> {
     const key = keyOf(app.id, channel);
     const peers = this.node.adapter.status().peers;
