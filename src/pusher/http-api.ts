@@ -1,5 +1,6 @@
 // The Pusher HTTP API on /apps/{id}/…: trigger events (single and batch), inspect channels and presence users,
-// terminate a user's connections. 200 with JSON on success; 400/401/403/404/413 with {"error": reason}.
+// terminate a user's connections. 200 with JSON on success; 400/401/403/404/413 with {"error": reason}, and 503 when
+// a cluster-wide answer is incomplete (listing.ts).
 import type { ResolvedApp } from '../config/schema';
 import { readBody } from '../http/body';
 import { decodeSegment } from '../http/path';
