@@ -1,6 +1,6 @@
 // Rule: webhooks cannot be made to grow without bound: a channel's cache_miss webhook goes at most once per
 // CACHE_MISS_EVERY_MS however often it is provoked, the queue of undelivered batches is bounded (the oldest dropped,
-// counted in /metrics), and at most MAX_CONCURRENT_POSTS requests are in flight at once.
+// counted in /metrics), at most MAX_CONCURRENT_POSTS requests are in flight at once, and retries are jittered.
 import { expect, test } from 'bun:test';
 import { MAX_CONCURRENT_POSTS, MAX_QUEUED_BATCHES } from '../../src/pusher/webhooks';
 import { connect } from '../helpers/client';
@@ -74,4 +74,17 @@ test('a backlog of batches is posted at most MAX_CONCURRENT_POSTS at a time', as
   gate.resolve();
   await until(() => layer.webhooks.stats.sent === 30, 'every batch delivered', 10_000);
   expect(hooks.most()).toBe(MAX_CONCURRENT_POSTS);
+});
+
+test('batches that failed together are retried after jittered waits (half to all of the backoff), not all at once', async () => {
+  using logs = captureLogs();
+  using hooks = receiver(() => new Response('down', { status: 500 }));
+  await using server = serve({ additional: { logLevel: 'warning' }, apps: [{ ...APP, webhooks: [{ url: hooks.url, events: ['client_event'] }] }] });
+  const layer = server.server.pusher!;
+  const app = layer.app(APP.id)!;
+  for (let i = 0; i < 5 * 100; i++) layer.webhooks.send(app, { name: 'client_event', channel: 'private-x', event: 'client-e', data: '{}' });
+  await until(() => logs.lines.filter((l) => l.includes('retrying in')).length === 5, 'five first failures');
+  const waits = logs.lines.filter((l) => l.includes('retrying in')).map((l) => Number(/retrying in (\d+) ms/.exec(l)![1]));
+  expect(waits.every((w) => w >= 500 && w <= 1000)).toBe(true);
+  expect(new Set(waits).size).toBeGreaterThan(1);
 });
