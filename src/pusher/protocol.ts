@@ -5,7 +5,7 @@ import type { Socket } from '../server/node';
 import { channelProblem, channelType, userOfChannel } from './channel-names';
 import { CLOSE, errorFrame, frame, subscriptionError } from './frames';
 import { pusherOf, type PusherServer } from './server';
-import { checkAuth } from './signatures';
+import { CONTROL, checkAuth } from './signatures';
 import { MAX_WATCHLIST } from './users';
 
 type Data = Record<string, unknown>;
@@ -99,9 +99,6 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
   }
 }
 
-/** Control characters (NUL separates the parts of our keys) have no place in a user id: refused, never stored. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /** channel_data as a presence member: user_id a non-empty string (numbers allowed, compared as strings), bounded sizes. */
 function parseMember(channelData: string, app: ResolvedApp): { id: string; info: unknown } | string {
   let parsed: { user_id?: unknown; user_info?: unknown };
@@ -112,6 +109,7 @@ function parseMember(channelData: string, app: ResolvedApp): { id: string; info:
   }
   const id = typeof parsed?.user_id === 'number' ? String(parsed.user_id) : parsed?.user_id;
   if (typeof id !== 'string' || id === '' || id.length > 128) return 'channel_data.user_id must be a non-empty string of at most 128 characters';
+  // NUL separates the parts of our keys: an id with control characters could alias another user's state.
   if (CONTROL.test(id)) return 'channel_data.user_id must not contain control characters';
   const info = parsed.user_info ?? null;
   if (JSON.stringify(info).length > app.maxUserInfoSize) return `channel_data.user_info is larger than ${app.maxUserInfoSize} bytes`;
