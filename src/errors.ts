@@ -21,7 +21,8 @@ export type OdyErrorCode =
   | 'E_TABLE' // the shared connection table could not be made or mapped
   | 'E_TABLE_ROW' // a table row or key over additional.table.rowBytes, or not JSON-safe
   | 'E_TABLE_FULL' // a shared table has no free row (additional.table)
-  | 'E_TABLE_LOCK'; // a shared table lock or row was left held by a process that died
+  | 'E_TABLE_LOCK' // a shared table lock or row was left held by a process that died
+  | 'E_INCOMPLETE'; // a cluster-wide listing missed a node's answer, or part of one
 
 export class OdyError extends Error {
   constructor(

@@ -154,6 +154,8 @@ export interface AppConfig {
   maxChannelNameLength?: number;
   /** Largest event `data`, in bytes, from clients or the HTTP API; bigger gets pusher:error / 413. @default 10240 */
   maxEventSize?: number;
+  /** Channels one connection may be subscribed to at once; beyond it a subscribe gets pusher:subscription_error LimitReached. @default 100 */
+  maxChannelsPerConnection?: number;
   /** Members (distinct users) of one presence channel, cluster-wide. @default 100 */
   maxPresenceMembers?: number;
   /** Largest presence user_info, in bytes of JSON. @default 1024 */
@@ -298,7 +300,7 @@ export function defaultMetrics(): Required<MetricsConfig> {
 }
 
 export function defaultApp(): Omit<ResolvedApp, 'id' | 'key' | 'secret'> {
-  return { clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10 * 1024, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
+  return { clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10 * 1024, maxChannelsPerConnection: 100, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
     enabled: true, maxConnections: 0, maxBackendEventsPerSecond: 0, maxClientEventsPerSecond: 0, maxReadRequestsPerSecond: 0, allowedOrigins: [] };
 }
 

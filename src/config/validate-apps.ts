@@ -11,6 +11,7 @@ const LIMIT_CHECKS: Record<string, Check> = {
   clientEventsPerSecond: isInt(1, 10_000),
   maxChannelNameLength: isInt(1, 1024),
   maxEventSize: isInt(1, 16 * 1024 * 1024),
+  maxChannelsPerConnection: isInt(1, 100_000),
   maxPresenceMembers: isInt(1, 100_000),
   maxUserInfoSize: isInt(2, 1024 * 1024),
   subscriptionCount: isBool,

@@ -30,6 +30,7 @@ function metricsOf(stats: Stats, adapter: WorkerMetrics['adapter']): WorkerMetri
     handshakesRejected: rejected,
     backpressureDrops: stats.backpressureDrops,
     callbackErrors: stats.callbackErrors,
+    webhooksDropped: { overflow: stats.webhooksOverflow ?? 0, gave_up: stats.webhooksGivenUp ?? 0 }, // ?? 0: a node of the previous version
     residentMemoryBytes: stats.rssBytes,
     ...(adapter ? { adapter } : {}),
   };

@@ -26,6 +26,8 @@ export interface WorkerMetrics {
   handshakesRejected: Partial<Record<RejectReason, number>>;
   backpressureDrops: number;
   callbackErrors: number;
+  /** Webhook batches dropped, by why: the queue was full (oldest dropped), or the retry budget ran out. */
+  webhooksDropped: { overflow: number; gave_up: number };
   residentMemoryBytes: number;
   /** Present once the worker talks to other workers or nodes through an adapter. */
   adapter?: { driver: string; up: boolean };
@@ -47,6 +49,10 @@ const FAMILIES: Family[] = [
   },
   { name: 'ody_backpressure_drops_total', type: 'counter', help: 'Messages to one client dropped because it read too slowly.', samples: one((w) => w.backpressureDrops) },
   { name: 'ody_callback_errors_total', type: 'counter', help: 'Callbacks, routes and middleware that threw or rejected.', samples: one((w) => w.callbackErrors) },
+  {
+    name: 'ody_webhooks_dropped_total', type: 'counter', help: 'Webhook batches dropped, by reason: the queue was full (the oldest is dropped) or retries ran out.',
+    samples: (w) => [[{ reason: 'overflow' }, w.webhooksDropped.overflow], [{ reason: 'gave_up' }, w.webhooksDropped.gave_up]],
+  },
   { name: 'ody_process_resident_memory_bytes', type: 'gauge', help: 'Resident memory of the worker process.', samples: one((w) => w.residentMemoryBytes) },
   { name: 'ody_adapter_up', type: 'gauge', help: 'Whether the adapter to other workers or nodes is connected (1) or not (0).', samples: (w) => (w.adapter ? [[{ driver: w.adapter.driver }, w.adapter.up ? 1 : 0]] : []) },
 ];

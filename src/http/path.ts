@@ -31,3 +31,12 @@ function decode(part: string): string {
     return part;
   }
 }
+
+/** A path segment percent-decoded, or undefined when its escapes are malformed (a 400/404, never an exception). */
+export function decodeSegment(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}

@@ -150,18 +150,29 @@ export function createPipeline(
       disconnected();
       return full;
     }
-    const result = accept();
+    let result: Response | undefined | Promise<Response | undefined>;
+    try {
+      result = accept();
+    } catch (error) {
+      guard.closed(fd); // the slot taken above is freed on every exit path, a throw included
+      return failed(`handshake (fd ${fd})`, error);
+    }
     if (!(result instanceof Promise)) {
       if (result) guard.closed(fd);
       return result;
     }
     // Only an asynchronous onHandshake leaves the fd pending (maxConnections, exist) past this turn.
     node.beginHandshake(fd);
-    return result.then((response) => {
-      node.endHandshake(fd);
-      if (response) guard.closed(fd);
-      return response;
-    });
+    return result.then(
+      (response) => {
+        if (response) guard.closed(fd);
+        return response;
+      },
+      (error) => {
+        guard.closed(fd);
+        return failed(`handshake (fd ${fd})`, error);
+      },
+    ).finally(() => node.endHandshake(fd));
   }
 
   async function throughMiddleware(

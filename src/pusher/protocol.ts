@@ -5,7 +5,7 @@ import type { Socket } from '../server/node';
 import { channelProblem, channelType, userOfChannel } from './channel-names';
 import { CLOSE, errorFrame, frame, subscriptionError } from './frames';
 import { pusherOf, type PusherServer } from './server';
-import { checkAuth } from './signatures';
+import { CONTROL, checkAuth } from './signatures';
 import { MAX_WATCHLIST } from './users';
 
 type Data = Record<string, unknown>;
@@ -64,8 +64,18 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     member = parsed;
   }
   if (conn.channels.has(name) && !member) return void ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
+  if (!conn.channels.has(name) && conn.channels.size + conn.joining >= app.maxChannelsPerConnection) {
+    return void ws.send(subscriptionError(name, 'LimitReached', `A connection may subscribe to at most ${app.maxChannelsPerConnection} channels`, 403));
+  }
   if (member) {
-    const members = await layer.members(app, name);
+    // Reserved before the await, so a burst of presence subscribes cannot all pass the check above.
+    conn.joining++;
+    let members: Map<string, unknown>;
+    try {
+      members = await layer.members(app, name);
+    } finally {
+      conn.joining--;
+    }
     if (conn.closed) return;
     if (!members.has(member.id) && members.size >= app.maxPresenceMembers) {
       return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
@@ -99,6 +109,8 @@ function parseMember(channelData: string, app: ResolvedApp): { id: string; info:
   }
   const id = typeof parsed?.user_id === 'number' ? String(parsed.user_id) : parsed?.user_id;
   if (typeof id !== 'string' || id === '' || id.length > 128) return 'channel_data.user_id must be a non-empty string of at most 128 characters';
+  // NUL separates the parts of our keys: an id with control characters could alias another user's state.
+  if (CONTROL.test(id)) return 'channel_data.user_id must not contain control characters';
   const info = parsed.user_info ?? null;
   if (JSON.stringify(info).length > app.maxUserInfoSize) return `channel_data.user_info is larger than ${app.maxUserInfoSize} bytes`;
   return { id, info };
@@ -112,7 +124,7 @@ function signin(layer: PusherServer, ws: Socket, app: ResolvedApp, d: Data): voi
     parsed = JSON.parse(userData);
   } catch {}
   const id = parsed?.id;
-  if (!checkAuth(app, d.auth, `${conn.socketId}::user::${userData}`) || typeof id !== 'string' || id === '') {
+  if (!checkAuth(app, d.auth, `${conn.socketId}::user::${userData}`) || typeof id !== 'string' || id === '' || CONTROL.test(id)) {
     ws.send(errorFrame(CLOSE.unauthorized, 'Invalid user authentication'));
     return ws.close(CLOSE.unauthorized, 'Invalid user authentication');
   }

@@ -72,15 +72,28 @@ export class Registry {
     return this.#users.get(key)?.get(userId)?.sockets ?? new Set();
   }
 
-  /** Channels of one app with subscribers here: name, local subscriber count, local presence user ids. */
-  channels(app: string, prefix = ''): { name: string; subscriptions: number; users: string[] }[] {
+  /**
+   * Channels of one app with subscribers here: name, local subscriber count and (with `users`) local presence user
+   * ids, until about `budget` bytes of names and ids are listed; `more` says some were left out.
+   */
+  channels(app: string, prefix: string, users: boolean, budget: number): { list: { name: string; subscriptions: number; users: string[] }[]; more: boolean } {
     const start = keyOf(app, prefix);
-    const out = [];
+    const list = [];
+    let bytes = 0;
     for (const [key, set] of this.#subscribers) {
       if (!key.startsWith(start)) continue;
-      out.push({ name: key.slice(app.length + 1), subscriptions: set.size, users: [...(this.#users.get(key)?.keys() ?? [])] });
+      const ids = users ? [...(this.#users.get(key)?.keys() ?? [])] : [];
+      bytes += key.length + 32;
+      for (const id of ids) bytes += id.length + 3;
+      if (bytes > budget) return { list, more: true };
+      list.push({ name: key.slice(app.length + 1), subscriptions: set.size, users: ids });
     }
-    return out;
+    return { list, more: false };
+  }
+
+  /** One channel here: local subscribers and presence user ids, found by key (no scan). */
+  channel(key: string): { subscriptions: number; users: string[] } {
+    return { subscriptions: this.#subscribers.get(key)?.size ?? 0, users: [...(this.#users.get(key)?.keys() ?? [])] };
   }
 
   /** True when it is the user's first signed-in socket on this node. */

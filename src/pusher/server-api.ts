@@ -1,6 +1,7 @@
 // What user code gets on the server object for Pusher channels: trigger from the server side, and channel
 // inspection asked of every node (server.channels; server.trigger is its shortcut).
 import type { ResolvedApp } from '../config/schema';
+import { OdyError } from '../errors';
 import { channelProblem } from './channel-names';
 import { frame } from './frames';
 import type { PusherServer } from './server';
@@ -33,9 +34,13 @@ export class Channels {
     for (const c of channels) this.layer.publish(app, c, frame(event, text, c), except);
   }
 
-  /** Occupied channels (optionally by prefix) across the cluster, with subscription counts and presence user counts. */
+  /**
+   * Occupied channels (optionally by prefix) across the cluster, with subscription counts and presence user counts.
+   * Throws OdyError E_INCOMPLETE when a node did not answer in time or had more channels than one answer carries.
+   */
   async list(prefix = '', options: { app?: string } = {}): Promise<{ channel: string; subscriptions: number; users: number }[]> {
-    const all = await this.layer.channels(this.#app(options.app), prefix);
+    const { channels: all, incomplete } = await this.layer.channels(this.#app(options.app), prefix);
+    if (incomplete) throw new OdyError(`channels.list: the cluster's answer is incomplete: ${incomplete}`, 'E_INCOMPLETE');
     return [...all].map(([channel, c]) => ({ channel, subscriptions: c.subscriptions, users: c.users.size }));
   }
 

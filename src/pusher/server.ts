@@ -4,7 +4,7 @@
 import type { Server } from 'bun';
 import type { NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
-import { pathOf } from '../http/path';
+import { decodeSegment, pathOf, queryParam } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
@@ -14,6 +14,7 @@ import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { Liveness } from './liveness';
+import { answerListing, countChannels, type Listing, type ListingHooks, type ListingQuery, listChannels } from './listing';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
 import { socketId } from './socket-id';
@@ -39,6 +40,8 @@ export interface PusherConn {
   socketId: string;
   /** Subscribed channels, with the presence user each was joined as. */
   channels: Map<string, { userId?: string }>;
+  /** Subscriptions admitted but not yet joined (a presence subscribe awaits the member list): they count toward maxChannelsPerConnection. */
+  joining: number;
   /** Set by pusher:signin (users.ts). */
   userId?: string;
   /** User ids this signed-in socket watches (its user_data's watchlist). */
@@ -52,7 +55,7 @@ export interface PusherConn {
 /** Messages between the Pusher layers of different nodes (Adapter.tell); 'disable' comes from src/apps/dashboard. */
 export type Told = { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'); 'conns', 'dash', 'subs' are src/apps/'s. */
-export type Asked = TransitionQuery | GoneQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+export type Asked = TransitionQuery | GoneQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | ListingQuery | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -70,6 +73,7 @@ export class PusherServer implements NodeExtension {
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
+  readonly #listing: ListingHooks;
   readonly #maxBodySize: number;
   readonly log = logger.withTag('pusher');
 
@@ -88,9 +92,20 @@ export class PusherServer implements NodeExtension {
       changed: (key, up, held) => this.#changed(key, up, held),
       held: (key) => this.webhooks.holds(key),
     });
+    this.#listing = {
+      registry: this.registry,
+      ask: async (query) => {
+        const peers = node.adapter.status().peers; // the nodes ask() is about to ask, counted in the same turn
+        return { answers: await node.adapter.ask({ kind: 'app', q: query satisfies Asked }), peers };
+      },
+    };
     this.#counts = new SubscriptionCounts({
-      count: async (app, channel) => (await this.channels(app, channel)).get(channel)?.subscriptions ?? 0,
+      count: async (app, channels) => {
+        const { channels: found, incomplete } = await countChannels(this.#listing, app, channels);
+        return incomplete ? undefined : new Map(channels.map((c) => [c, found.get(c)?.subscriptions ?? 0]));
+      },
       publish: (app, channel, payload) => this.publish(app, channel, payload),
+      error: (error) => this.log.error(`counting subscriptions failed: ${describeError(error)}`),
     });
     node.extend(this);
     this.#liveness = new Liveness(config.apps);
@@ -121,8 +136,9 @@ export class PusherServer implements NodeExtension {
 
   /** The upgrade of a Pusher socket (after the guards; instead of onHandshake). An unknown key still upgrades, to be told 4001. */
   accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
-    const key = decodeURIComponent(pathOf(request.url).split('/')[2] ?? '');
-    const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), lastSeen: Date.now(), pingedAt: 0, closed: false };
+    const key = decodeSegment(pathOf(request.url).split('/')[2] ?? '');
+    if (key === undefined) return new Response('Bad request: malformed percent-escape in the app key\n', { status: 400 });
+    const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), joining: 0, lastSeen: Date.now(), pingedAt: 0, closed: false };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
     try {
       if (bun.upgrade(request, { data })) return undefined;
@@ -250,9 +266,13 @@ export class PusherServer implements NodeExtension {
     return this.cache.last(key, () => this.node.adapter.ask({ kind: 'app', q: { p: 'cache', key } satisfies Asked }));
   }
 
-  /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
-  async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
+  /**
+   * Presence members of a channel on every node, merged by user id (asked of the nodes that hold them).
+   * `incomplete`: some node did not answer in time, so the list may be short (the HTTP API answers 503 then).
+   */
+  async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown> & { incomplete?: boolean }> {
     const key = keyOf(app.id, channel);
+    const peers = this.node.adapter.status().peers;
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (list: unknown, node: number) => {
       for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
@@ -260,22 +280,17 @@ export class PusherServer implements NodeExtension {
     const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
     const out = new Map<string, unknown>();
     for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return out;
+    return Object.assign(out, { incomplete: answers.filter((a) => a !== null).length < peers });
   }
 
-  /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
-  async channels(app: ResolvedApp, prefix = ''): Promise<Map<string, { subscriptions: number; users: Set<string> }>> {
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'channels', app: app.id, prefix } satisfies Asked })) as (ReturnType<Registry['channels']> | null)[];
-    const out = new Map<string, { subscriptions: number; users: Set<string> }>();
-    for (const list of [this.registry.channels(app.id, prefix), ...answers]) {
-      for (const c of list ?? []) {
-        const entry = out.get(c.name) ?? { subscriptions: 0, users: new Set<string>() };
-        entry.subscriptions += c.subscriptions;
-        for (const u of c.users) entry.users.add(u);
-        out.set(c.name, entry);
-      }
-    }
-    return out;
+  /** Occupied channels of an app (by name prefix) on every node: subscriptions summed, presence users (with `users`) merged. */
+  channels(app: ResolvedApp, prefix = '', users = true): Promise<Listing> {
+    return listChannels(this.#listing, app, prefix, users);
+  }
+
+  /** The named channels on every node (occupied ones only), counted by name: no node scans its channels. */
+  counts(app: ResolvedApp, names: string[]): Promise<Listing> {
+    return countChannels(this.#listing, app, names);
   }
 
   /** Closes a signed-in user's sockets on every node (the API's terminate_connections). */
@@ -348,7 +363,8 @@ export class PusherServer implements NodeExtension {
       case 'members':
         return this.registry.members(asked.key);
       case 'channels':
-        return this.registry.channels(asked.app, asked.prefix);
+      case 'counts':
+        return answerListing(this.registry, asked);
       case 'cache':
         return this.cache.local(asked.key) ?? null;
       case 'online':

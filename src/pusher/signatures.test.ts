@@ -26,3 +26,9 @@ test('socket ids are digits.digits and name their fd', () => {
   expect(socketId(3 * 2 ** 20 + 7)).toBe('3.7');
   expect([fdOf('1.2.3'), fdOf('a.1'), fdOf('1.1048576'), fdOf(12)]).toEqual([undefined, undefined, undefined, undefined]);
 });
+
+test('the helpers refuse to sign a user id with a control character (ody would refuse it)', () => {
+  expect(() => authorizeChannel(app, '1.1', 'presence-room', { user_id: 'victim\u0000x' })).toThrow('presence user_id must not contain control characters');
+  expect(() => authenticateUser(app, '1.1', { id: 'victim\u0007' })).toThrow('user.id must be a non-empty string without control characters');
+  expect(authorizeChannel(app, '1.1', 'presence-room', { user_id: 7 }).channel_data).toBe('{"user_id":7}');
+});

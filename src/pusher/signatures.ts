@@ -6,6 +6,9 @@ export interface AppCredentials {
   secret: string;
 }
 
+/** Control characters in a user id: ody refuses them (protocol.ts), so the helpers never sign one. */
+export const CONTROL = /[\u0000-\u001f\u007f]/;
+
 export function hmac(secret: string, text: string): string {
   return hmacSha256(secret, text, 'hex');
 }
@@ -31,6 +34,7 @@ export interface ChannelAuth {
 export function authorizeChannel(app: AppCredentials, socketId: string, channel: string, presence?: { user_id: string | number; user_info?: unknown }, encryptionMasterKeyBase64?: string): ChannelAuth {
   const out: ChannelAuth = { auth: '' };
   let signed = `${socketId}:${channel}`;
+  if (presence && CONTROL.test(String(presence.user_id))) throw new TypeError('presence user_id must not contain control characters (ody refuses them)');
   if (presence) {
     out.channel_data = JSON.stringify(presence);
     signed += `:${out.channel_data}`;
@@ -45,7 +49,7 @@ export function authorizeChannel(app: AppCredentials, socketId: string, channel:
 
 /** What a user-authentication endpoint answers for pusher:signin (the SDK's authenticateUser). `user.id` must be a non-empty string. */
 export function authenticateUser(app: AppCredentials, socketId: string, user: { id: string; [key: string]: unknown }): { auth: string; user_data: string } {
-  if (typeof user?.id !== 'string' || user.id === '') throw new TypeError('user.id must be a non-empty string');
+  if (typeof user?.id !== 'string' || user.id === '' || CONTROL.test(user.id)) throw new TypeError('user.id must be a non-empty string without control characters');
   const userData = JSON.stringify(user);
   return { auth: `${app.key}:${hmac(app.secret, `${socketId}::user::${userData}`)}`, user_data: userData };
 }

@@ -19,6 +19,20 @@ const MAX_RETRY_MS = 60_000;
 /** A batch still failing after this long is dropped (logged, counted). */
 export const GIVE_UP_MS = 5 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Batches waiting to be delivered or retried, per node; beyond it the oldest is dropped (counted in /metrics). */
+export const MAX_QUEUED_BATCHES = 1000;
+/** Webhook POSTs in flight at once, per node: a backlog drains at this pace instead of in bursts of hundreds. */
+export const MAX_CONCURRENT_POSTS = 8;
+/** A channel's cache_miss webhook is sent at most once per this long (a subscribe loop must not make one each). */
+export const CACHE_MISS_EVERY_MS = 10_000;
+/** Channels whose last cache_miss time is remembered; beyond it the oldest are forgotten. */
+const CACHE_MISS_CHANNELS = 10_000;
+
+/** One batch on its way: `body` is emptied when it is dropped, so a dropped batch holds no memory while it sleeps. */
+interface Batch {
+  body: string;
+  dropped: boolean;
+}
 
 interface Target {
   app: ResolvedApp;
@@ -33,6 +47,13 @@ export class Webhooks {
   readonly #targets = new Map<string, Target>();
   readonly #held = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Batches not yet delivered or given up on, oldest first. */
+  readonly #queued = new Set<Batch>();
+  /** Waiting for one of MAX_CONCURRENT_POSTS. */
+  readonly #waiting: (() => void)[] = [];
+  #posting = 0;
+  /** Channel key -> when its last cache_miss webhook was sent (insertion order = oldest first). */
+  readonly #cacheMisses = new Map<string, number>();
   #stopped = false;
 
   constructor(private readonly layer: PusherServer) {}
@@ -76,6 +97,7 @@ export class Webhooks {
 
   send(app: ResolvedApp, event: WebhookPayload): void {
     if (this.#stopped) return;
+    if (event.name === 'cache_miss' && !this.#cacheMissDue(`${app.id}\u0000${event.channel}`)) return;
     for (const [i, hook] of app.webhooks.entries()) {
       if (!hook.events.includes(event.name)) continue;
       const id = `${app.id}\u0000${i}`;
@@ -101,36 +123,84 @@ export class Webhooks {
     if (target.events.length === 0) return;
     const body = JSON.stringify({ time_ms: Date.now(), events: target.events });
     target.events = [];
-    const delivery = this.#deliver(target, body).finally(() => this.#inFlight.delete(delivery));
+    const delivery = this.#deliver(target, this.#enqueue(body)).finally(() => this.#inFlight.delete(delivery));
     this.#inFlight.add(delivery);
   }
 
-  async #deliver(target: Target, body: string): Promise<void> {
-    const headers = { ...target.hook.headers, 'Content-Type': 'application/json', 'X-Pusher-Key': target.app.key, 'X-Pusher-Signature': hmac(target.app.secret, body) };
+  async #deliver(target: Target, batch: Batch): Promise<void> {
+    const headers = { ...target.hook.headers, 'Content-Type': 'application/json', 'X-Pusher-Key': target.app.key, 'X-Pusher-Signature': hmac(target.app.secret, batch.body) };
     const started = Date.now();
     let wait = FIRST_RETRY_MS;
-    for (let attempt = 1; ; attempt++) {
-      let why: string;
-      try {
-        const response = await fetch(target.hook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-        await response.arrayBuffer().catch(() => {});
-        if (response.ok) {
-          this.stats.sent++;
-          return;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const why = await this.#post(target, batch, headers);
+        if (why === undefined) return;
+        this.stats.failedAttempts++;
+        if (this.#stopped || Date.now() - started + wait > GIVE_UP_MS) {
+          this.stats.dropped++;
+          this.layer.node.counters.webhooksGivenUp++;
+          return void this.layer.log.error(`webhook to ${redact(target.hook.url)} failed ${attempt} time(s) (${why}); giving up on this batch`);
         }
-        why = `HTTP ${response.status}`;
-      } catch (error) {
-        why = describeError(error);
+        // Jitter: batches that failed together (a receiver down) do not all come back in the same instant.
+        const delay = Math.round(wait * (0.5 + Math.random() / 2));
+        this.layer.log.warn(`webhook to ${redact(target.hook.url)} failed (${why}); retrying in ${delay} ms`);
+        await Bun.sleep(delay);
+        if (batch.dropped) return;
+        wait = Math.min(wait * 2, MAX_RETRY_MS);
       }
-      this.stats.failedAttempts++;
-      if (this.#stopped || Date.now() - started + wait > GIVE_UP_MS) {
-        this.stats.dropped++;
-        return void this.layer.log.error(`webhook to ${redact(target.hook.url)} failed ${attempt} time(s) (${why}); giving up on this batch`);
-      }
-      this.layer.log.warn(`webhook to ${redact(target.hook.url)} failed (${why}); retrying in ${wait} ms`);
-      await Bun.sleep(wait);
-      wait = Math.min(wait * 2, MAX_RETRY_MS);
+    } finally {
+      this.#queued.delete(batch);
     }
+  }
+
+  /** One POST within the concurrency cap: undefined when delivered (or dropped meanwhile), else why it failed. */
+  async #post(target: Target, batch: Batch, headers: Record<string, string>): Promise<string | undefined> {
+    // A finished POST hands its place straight to the next waiter, so the cap holds even against new arrivals.
+    if (this.#posting < MAX_CONCURRENT_POSTS) this.#posting++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      if (batch.dropped) return undefined;
+      const response = await fetch(target.hook.url, { method: 'POST', headers, body: batch.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      await response.arrayBuffer().catch(() => {});
+      if (!response.ok) return `HTTP ${response.status}`;
+      this.stats.sent++;
+      return undefined;
+    } catch (error) {
+      return describeError(error);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#posting--;
+    }
+  }
+
+  /** A new batch in the bounded queue: over MAX_QUEUED_BATCHES, the oldest is dropped (logged once per drop, counted). */
+  #enqueue(body: string): Batch {
+    const batch: Batch = { body, dropped: false };
+    this.#queued.add(batch);
+    if (this.#queued.size > MAX_QUEUED_BATCHES) {
+      const oldest = this.#queued.values().next().value!;
+      this.#queued.delete(oldest);
+      oldest.dropped = true;
+      oldest.body = '';
+      this.layer.node.counters.webhooksOverflow++;
+      this.layer.log.warn(`webhook queue over ${MAX_QUEUED_BATCHES} batches (receiver down or slow?): dropped the oldest batch`);
+    }
+    return batch;
+  }
+
+  /** Whether a cache_miss webhook for this channel key may go now (once per CACHE_MISS_EVERY_MS); bounded memory. */
+  #cacheMissDue(key: string): boolean {
+    const now = Date.now();
+    for (const [k, at] of this.#cacheMisses) {
+      if (now - at < CACHE_MISS_EVERY_MS && this.#cacheMisses.size < CACHE_MISS_CHANNELS) break;
+      this.#cacheMisses.delete(k); // expired, or the oldest of too many
+    }
+    const last = this.#cacheMisses.get(key);
+    if (last !== undefined && now - last < CACHE_MISS_EVERY_MS) return false;
+    this.#cacheMisses.delete(key);
+    this.#cacheMisses.set(key, now);
+    return true;
   }
 }
 

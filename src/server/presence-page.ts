@@ -1,7 +1,7 @@
 // The presence demo of the built-in Server (GET /presence): who is online, kept by a Pusher presence channel of the
 // first configured app, with pusher-js served by ody itself and an auth endpoint that signs that one channel only.
 import type { ResolvedApp } from '../config/schema';
-import { authorizeChannel } from '../pusher/signatures';
+import { authorizeChannel, CONTROL } from '../pusher/signatures';
 import { pusherJsBundle } from './pusher-js-bundle';
 
 /** The only channel /presence/auth signs: the endpoint trusts any name, so it must not open the app's other channels. */
@@ -30,7 +30,9 @@ export async function presenceRoute(request: Request, app: ResolvedApp | undefin
     const socketId = form.get('socket_id') ?? '';
     const name = (form.get('name') ?? '').trim();
     if (form.get('channel_name') !== DEMO_CHANNEL) return Response.json({ error: `only ${DEMO_CHANNEL} is signed here` }, { status: 403 });
-    if (!/^\d+\.\d+$/.test(socketId) || name === '' || name.length > MAX_NAME) return Response.json({ error: `send socket_id and a name of 1..${MAX_NAME} characters` }, { status: 400 });
+    if (!/^\d+\.\d+$/.test(socketId) || name === '' || name.length > MAX_NAME || CONTROL.test(name)) {
+      return Response.json({ error: `send socket_id and a name of 1..${MAX_NAME} characters, no control characters` }, { status: 400 });
+    }
     return Response.json(authorizeChannel(app, socketId, DEMO_CHANNEL, { user_id: name, user_info: { name } }));
   }
   return undefined;

@@ -18,7 +18,7 @@ export function nodeView(layer: PusherServer, since: number): NodeView {
   const apps: NodeView['apps'] = {};
   for (const app of layer.apps) {
     // Only apps with sockets here have channels here: a node serving a few of many tenants scans for those few.
-    const channels = layer.limits.connections(app.id) > 0 ? layer.registry.channels(app.id) : [];
+    const channels = layer.limits.connections(app.id) > 0 ? layer.registry.channels(app.id, '', true, Number.POSITIVE_INFINITY).list : [];
     const members = channels.reduce((sum, c) => sum + c.users.length, 0);
     apps[app.id] = { connections: layer.limits.connections(app.id), channels: channels.length, members, enabled: app.enabled };
   }
