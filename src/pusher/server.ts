@@ -155,9 +155,16 @@ export class PusherServer implements NodeExtension {
     for (const ws of this.#liveness.sockets) ws.close(CLOSE.reconnect, 'Server shutting down, reconnect');
   }
 
-  async stop(): Promise<void> {
+  /**
+   * After the sockets closed: their leave rounds finish and the departures they held back are settled (checked and
+   * sent) by `deadline`, the end of the shutdown budget, before the last webhooks are flushed.
+   */
+  async stop(deadline = Date.now()): Promise<void> {
     this.#liveness.stop();
     this.cache.stop();
+    const late = Bun.sleep(Math.max(0, deadline - Date.now()));
+    await Promise.race([this.transitions.idle(), late]);
+    await this.webhooks.settle(deadline);
     await this.webhooks.flush();
   }
 

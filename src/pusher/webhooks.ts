@@ -31,7 +31,8 @@ export class Webhooks {
   /** Counters, for operators: batches delivered, attempts that failed, batches given up on. */
   readonly stats = { sent: 0, failedAttempts: 0, dropped: 0 };
   readonly #targets = new Map<string, Target>();
-  readonly #held = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Held-back departures by transitions key: the timer, and the check it runs when due (run early by settle()). */
+  readonly #held = new Map<string, { timer: ReturnType<typeof setTimeout>; due: number; check: () => Promise<void> }>();
   readonly #inFlight = new Set<Promise<void>>();
   #stopped = false;
 
@@ -52,19 +53,34 @@ export class Webhooks {
     if (up) {
       const held = this.#held.get(key);
       if (held) {
-        clearTimeout(held); // came back in time: neither the departure nor this arrival is news
+        clearTimeout(held.timer); // came back in time: neither the departure nor this arrival is news
         this.#held.delete(key);
         return;
       }
       if (!heldElsewhere) this.send(app, event); // else the holder sees us when its departure falls due, and drops it
       return;
     }
-    const timer = setTimeout(() => {
+    const check = () => {
       this.#held.delete(key);
-      void this.layer.present(key).then((back) => back || this.send(app, event), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`));
-    }, DEPARTURE_DELAY_MS);
+      return this.layer.present(key).then((back) => void (back || this.send(app, event)), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`));
+    };
+    const timer = setTimeout(check, DEPARTURE_DELAY_MS);
     timer.unref?.();
-    this.#held.set(key, timer);
+    this.#held.set(key, { timer, due: Date.now() + DEPARTURE_DELAY_MS, check });
+  }
+
+  /**
+   * Graceful stop: the held-back departures are checked and sent now rather than dropped with the process — each
+   * when it falls due, or at `deadline` (the shutdown budget) if that comes first, so a member who reconnected to
+   * another node meanwhile is still not reported as gone.
+   */
+  async settle(deadline: number): Promise<void> {
+    const held = [...this.#held.values()];
+    for (const h of held) clearTimeout(h.timer);
+    await Promise.all(held.map(async (h) => {
+      await Bun.sleep(Math.max(0, Math.min(h.due, deadline) - Date.now()));
+      await h.check();
+    }));
   }
 
   send(app: ResolvedApp, event: WebhookPayload): void {
@@ -84,7 +100,7 @@ export class Webhooks {
   async flush(): Promise<void> {
     for (const target of this.#targets.values()) this.#flushTarget(target);
     this.#stopped = true;
-    for (const timer of this.#held.values()) clearTimeout(timer);
+    for (const held of this.#held.values()) clearTimeout(held.timer);
     await Promise.race([Promise.all(this.#inFlight), Bun.sleep(2000)]);
   }
 
