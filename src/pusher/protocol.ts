@@ -4,6 +4,7 @@ import type { ResolvedApp } from '../config/schema';
 import type { Socket } from '../server/node';
 import { channelProblem, channelType, userOfChannel } from './channel-names';
 import { CLOSE, errorFrame, frame, subscriptionError } from './frames';
+import { keyOf } from './registry';
 import { pusherOf, type PusherServer } from './server';
 import { checkAuth } from './signatures';
 import { MAX_WATCHLIST } from './users';
@@ -65,17 +66,21 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
   }
   if (conn.channels.has(name) && !member) return void ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
   if (member) {
-    const members = await layer.members(app, name);
-    if (conn.closed) return;
-    if (!members.has(member.id) && members.size >= app.maxPresenceMembers) {
-      return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
+    // The seat is held across the await and given back on every way out: joined (then the registry counts it), refused, or closed.
+    const seat = layer.seats.reserve(keyOf(app.id, name), member.id, layer.node.id);
+    try {
+      const members = await layer.seated(app, name, seat);
+      if (conn.closed) return;
+      if (!members) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
+      if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
+      layer.join(ws, app, name, member);
+      members.set(member.id, member.info);
+      const ids = [...members.keys()];
+      const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
+      ws.send(frame('pusher_internal:subscription_succeeded', JSON.stringify(presence), name));
+    } finally {
+      layer.seats.release(seat);
     }
-    if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
-    layer.join(ws, app, name, member);
-    members.set(member.id, member.info);
-    const ids = [...members.keys()];
-    const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
-    ws.send(frame('pusher_internal:subscription_succeeded', JSON.stringify(presence), name));
   } else {
     layer.join(ws, app, name);
     ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));

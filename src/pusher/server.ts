@@ -16,6 +16,7 @@ import { handleApi } from './http-api';
 import { Liveness } from './liveness';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
+import { type SeatAnswer, type SeatQuery, Seats } from './seats';
 import { socketId } from './socket-id';
 import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
@@ -42,7 +43,7 @@ export interface PusherConn {
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
 type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+type Asked = TransitionQuery | GoneQuery | SeatQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -52,6 +53,8 @@ export class PusherServer implements NodeExtension {
   readonly webhooks: Webhooks;
   readonly users = new Users(this);
   readonly cache = new CacheChannels();
+  /** Presence seats reserved by joins still asking the cluster (maxPresenceMembers under concurrency). */
+  readonly seats = new Seats();
   readonly #apps: ResolvedApp[];
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
@@ -232,6 +235,23 @@ export class PusherServer implements NodeExtension {
     return out;
   }
 
+  /**
+   * The cluster's members of a presence channel, for a join holding `seat` (reserved before this asks, released by
+   * the caller after it joined or gave up): null when the seat does not fit under maxPresenceMembers (seats.ts).
+   */
+  async seated(app: ResolvedApp, channel: string, seat: ReturnType<Seats['reserve']>): Promise<Map<string, unknown> | null> {
+    const key = keyOf(app.id, channel);
+    const seen = (answer: unknown, node: number) => {
+      for (const m of (answer as SeatAnswer | null)?.members ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
+    };
+    const answers = (await this.node.adapter.ask({ kind: 'app', q: this.seats.query(seat) satisfies Asked }, undefined, seen)) as (SeatAnswer | null)[];
+    const local = this.registry.members(key);
+    if (!this.seats.fits(seat, local, answers, app.maxPresenceMembers)) return null;
+    const out = new Map<string, unknown>();
+    for (const list of [local, ...answers.map((a) => a?.members)]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
+    return out;
+  }
+
   /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
   async channels(app: ResolvedApp, prefix = ''): Promise<Map<string, { subscriptions: number; users: Set<string> }>> {
     const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'channels', app: app.id, prefix } satisfies Asked })) as (ReturnType<Registry['channels']> | null)[];
@@ -310,6 +330,8 @@ export class PusherServer implements NodeExtension {
         return answerGone(asked, this.transitions);
       case 'members':
         return this.registry.members(asked.key);
+      case 'seats':
+        return this.seats.answer(asked, this.registry.members(asked.key));
       case 'channels':
         return this.registry.channels(asked.app, asked.prefix);
       case 'cache':
