@@ -37,6 +37,7 @@ export abstract class ClusterAdapter implements Adapter {
   #nextAsk = 1;
   #timer: ReturnType<typeof setInterval> | undefined;
   #renumbering = false;
+  #lastTick = Date.now();
   /**
    * Who this process is, beyond its node id: start time and a random tag, fixed width so that comparing the strings
    * compares ages (the younger is greater). Two processes seen with one id (Redis lost its data and handed the id out
@@ -245,8 +246,18 @@ export abstract class ClusterAdapter implements Adapter {
   }
 
   #tick(): void {
+    const now = Date.now();
+    const stalled = now - this.#lastTick > NODE_TIMEOUT_MS;
+    this.#lastTick = now;
     this.#heartbeat();
-    const cutoff = Date.now() - NODE_TIMEOUT_MS;
+    // A node whose own link is down, or that was not running itself (a pause, a stalled loop), cannot tell a silent
+    // peer from its own deafness: it judges nobody, and gives every peer a full timeout from when it can hear again.
+    // Otherwise every node of a cluster would declare every other dead in any Redis outage longer than the timeout.
+    if (!this.up || stalled) {
+      for (const peer of this.#peers.values()) peer.seen = now;
+      return;
+    }
+    const cutoff = now - NODE_TIMEOUT_MS;
     for (const [id, peer] of this.#peers) if (peer.seen < cutoff) this.#forget(id, `went silent for ${NODE_TIMEOUT_MS} ms`);
   }
 }

@@ -69,12 +69,14 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     // The seat is held across the await and given back on every way out: joined (then the registry counts it), refused, or closed.
     const seat = layer.seats.reserve(keyOf(app.id, name), member.id, layer.node.id);
     try {
-      const members = await layer.seated(app, name, seat);
+      const seated = await layer.seated(app, name, seat);
       if (conn.closed) return;
-      if (!members) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
+      if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
       if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
+      seated.members.set(member.id, member.info);
+      // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
+      const members = layer.showMembers(keyOf(app.id, name), seated.members, seated.complete);
       layer.join(ws, app, name, member);
-      members.set(member.id, member.info);
       const ids = [...members.keys()];
       const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
       ws.send(frame('pusher_internal:subscription_succeeded', JSON.stringify(presence), name));

@@ -21,6 +21,8 @@ import { socketId } from './socket-id';
 import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
+import { PresenceViews, type ViewChange } from './views';
+import { Resync } from './resync';
 import { Webhooks } from './webhooks';
 
 /** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
@@ -40,8 +42,10 @@ export interface PusherConn {
   closed: boolean;
 }
 
+/** A member event in a publish (`u` added or removed, with its info), checked against the views before delivery. */
+export type MemberMark = { u: string; up: boolean; i?: unknown };
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
-type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
+type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean; m?: MemberMark } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
 type Asked = TransitionQuery | GoneQuery | SeatQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
@@ -55,6 +59,9 @@ export class PusherServer implements NodeExtension {
   readonly cache = new CacheChannels();
   /** Presence seats reserved by joins still asking the cluster (maxPresenceMembers under concurrency). */
   readonly seats = new Seats();
+  /** What the clients here were told about each presence channel's members (views.ts). */
+  readonly views = new PresenceViews();
+  readonly #resync: Resync;
   readonly #apps: ResolvedApp[];
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
@@ -82,6 +89,7 @@ export class PusherServer implements NodeExtension {
     });
     node.extend(this);
     this.#liveness = new Liveness(this.#apps);
+    this.#resync = new Resync(this);
   }
 
   app(id: string): ResolvedApp | undefined {
@@ -164,6 +172,7 @@ export class PusherServer implements NodeExtension {
    */
   async stop(deadline = Date.now()): Promise<void> {
     this.#liveness.stop();
+    this.#resync.stop();
     this.cache.stop();
     const late = Bun.sleep(Math.max(0, deadline - Date.now()));
     await Promise.race([this.transitions.idle(), late]);
@@ -190,21 +199,28 @@ export class PusherServer implements NodeExtension {
     const key = keyOf(app.id, channel);
     if (!conn.closed) ws.unsubscribe(topicOf(key));
     if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
-    if (this.registry.unsubscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
+    const last = this.registry.unsubscribe(key, ws);
+    if (last) this.views.drop(key);
+    if (last && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
     if (app.subscriptionCount && sub.userId === undefined) this.#counts.changed(app, channel);
     return true;
   }
 
   /** Sends to a channel's subscribers on every node but the `except` fds; remembered for cache channels. */
-  publish(app: ResolvedApp, channel: string, payload: string, except: number[] = []): void {
+  publish(app: ResolvedApp, channel: string, payload: string, except: number[] = [], mark?: MemberMark): void {
     const key = keyOf(app.id, channel);
     const cache = channelType(channel).cache;
-    this.#deliver(key, payload, except, cache);
-    this.node.adapter.tell({ p: 'pub', key, d: payload, x: except, cache } satisfies Told);
+    this.#deliver(key, payload, except, cache, mark);
+    this.node.adapter.tell({ p: 'pub', key, d: payload, x: except, cache, ...(mark ? { m: mark } : {}) } satisfies Told);
   }
 
-  #deliver(key: string, payload: string, except: number[], cache: boolean): void {
+  #deliver(key: string, payload: string, except: number[], cache: boolean, mark?: MemberMark): void {
     if (cache) this.cache.remember(key, payload);
+    if (mark) {
+      // A departure of someone who is connected here is stale (we were judged dead, and are not): not news.
+      if (!mark.up && this.registry.userSockets(key, mark.u).size > 0) return;
+      if (!this.views.admit(key, mark.u, mark.up, mark.i)) return;
+    }
     const topic = topicOf(key);
     const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
     if (skipped.length === 0) return void this.node.bun.publish(topic, payload);
@@ -224,7 +240,13 @@ export class PusherServer implements NodeExtension {
 
   /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
   async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
+    return (await this.gather(app, channel)).members;
+  }
+
+  /** The members, and whether every node known to be alive answered (else the list may lack some). */
+  async gather(app: ResolvedApp, channel: string): Promise<{ members: Map<string, unknown>; complete: boolean }> {
     const key = keyOf(app.id, channel);
+    const { state, peers } = this.node.adapter.status();
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (list: unknown, node: number) => {
       for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
@@ -232,15 +254,33 @@ export class PusherServer implements NodeExtension {
     const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
     const out = new Map<string, unknown>();
     for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return out;
+    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers };
+  }
+
+  /**
+   * Brings what the clients here list of a presence channel to `members` (views.ts), telling the current subscribers
+   * what changed; returns the list a new subscriber gets (a partial answer adds what the clients here already list).
+   */
+  showMembers(key: string, members: Map<string, unknown>, complete: boolean): Map<string, unknown> {
+    const change = this.views.reconcile(key, members, complete);
+    this.#show(key, change);
+    return complete ? members : new Map([...this.views.members(key), ...members]);
+  }
+
+  #show(key: string, { added, removed }: ViewChange): void {
+    const channel = key.slice(key.indexOf('\u0000') + 1);
+    const topic = topicOf(key);
+    for (const [id, info] of added) this.node.bun.publish(topic, frame('pusher_internal:member_added', JSON.stringify({ user_id: id, user_info: info }), channel));
+    for (const id of removed) this.node.bun.publish(topic, frame('pusher_internal:member_removed', JSON.stringify({ user_id: id }), channel));
   }
 
   /**
    * The cluster's members of a presence channel, for a join holding `seat` (reserved before this asks, released by
    * the caller after it joined or gave up): null when the seat does not fit under maxPresenceMembers (seats.ts).
    */
-  async seated(app: ResolvedApp, channel: string, seat: ReturnType<Seats['reserve']>): Promise<Map<string, unknown> | null> {
+  async seated(app: ResolvedApp, channel: string, seat: ReturnType<Seats['reserve']>): Promise<{ members: Map<string, unknown>; complete: boolean } | null> {
     const key = keyOf(app.id, channel);
+    const { state, peers } = this.node.adapter.status();
     const seen = (answer: unknown, node: number) => {
       for (const m of (answer as SeatAnswer | null)?.members ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
     };
@@ -249,7 +289,7 @@ export class PusherServer implements NodeExtension {
     if (!this.seats.fits(seat, local, answers, app.maxPresenceMembers)) return null;
     const out = new Map<string, unknown>();
     for (const list of [local, ...answers.map((a) => a?.members)]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return out;
+    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers };
   }
 
   /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
@@ -285,7 +325,20 @@ export class PusherServer implements NodeExtension {
     return this.#clientEvents.get(app.id)!.take(fd);
   }
 
-  /** A cluster-wide transition this node announces: member events to the channel, webhooks. */
+  /**
+   * A key whose departure this node announced is held again by the node it was announced for (resync.ts): the
+   * arrival webhooks the backend is owed, and watchers told the user is online. Clients hear of members through
+   * their views (showMembers), which carry the member data this node does not have.
+   */
+  announceBack(tkey: string): void {
+    const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
+    const app = this.app(appId);
+    if (!app) return;
+    if (kind === 'u') return this.users.announce(appId, channel, true);
+    const event = kind === 'm' ? { name: 'member_added' as const, channel, user_id: userId } : { name: 'channel_occupied' as const, channel };
+    this.webhooks.transition(app, tkey, true, false, event);
+  }
+
   #changed(tkey: string, up: boolean, held: boolean): void {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
     const app = this.app(appId);
@@ -296,9 +349,9 @@ export class PusherServer implements NodeExtension {
       const info = this.registry.members(key).find((m) => m.id === userId)?.info;
       if (up) {
         const except = [...this.registry.userSockets(key, userId!)].map((ws) => ws.data.fd);
-        this.publish(app, channel, frame('pusher_internal:member_added', JSON.stringify({ user_id: userId, user_info: info }), channel), except);
+        this.publish(app, channel, frame('pusher_internal:member_added', JSON.stringify({ user_id: userId, user_info: info }), channel), except, { u: userId!, up, i: info });
       } else {
-        this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel));
+        this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel), [], { u: userId!, up });
       }
       this.webhooks.transition(app, tkey, up, held, { name: up ? 'member_added' : 'member_removed', channel, user_id: userId });
     } else {
@@ -316,7 +369,7 @@ export class PusherServer implements NodeExtension {
   // -- NodeExtension: what other nodes' Pusher layers send and ask --
   told(_from: number, data: unknown): void {
     const told = data as Told;
-    if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
+    if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache, told.m);
     else if (told.p === 'term') this.#terminate(told.key);
     else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
   }
@@ -347,7 +400,10 @@ export class PusherServer implements NodeExtension {
       transitions: this.transitions,
       ask: (query, each) => this.node.adapter.ask({ kind: 'app', q: query satisfies Asked }, undefined, each),
       self: () => this.node.id,
-      departed: (key) => this.#changed(key, false, false),
+      departed: (key) => {
+        this.#changed(key, false, false);
+        this.#resync.judged(id, key);
+      },
     }).catch((error) => this.log.error(`announcing what node ${id} held failed: ${describeError(error)}`));
   }
 
