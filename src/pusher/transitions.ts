@@ -74,6 +74,11 @@ export class Transitions {
     this.#run(key, entry);
   }
 
+  /** Is a round of `key` running here (its outcome not yet announced)? */
+  busy(key: string): boolean {
+    return this.#entries.get(key)?.round != null;
+  }
+
   /** Holders of `key` on this node. */
   count(key: string): number {
     return this.#entries.get(key)?.count ?? 0;

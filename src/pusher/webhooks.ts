@@ -20,6 +20,19 @@ const MAX_RETRY_MS = 60_000;
 export const GIVE_UP_MS = 5 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** How soon a held departure is checked again while a round of its key is still running here. */
+const RECHECK_MS = 250;
+
+/** A departure webhook held back for DEPARTURE_DELAY_MS (its check is run early, `final`, by a graceful stop). */
+interface Held {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  due: number;
+  /** An arrival of the key came first: the departure is not sent whatever its check finds. */
+  cancelled: boolean;
+  checking: Promise<void> | undefined;
+  check: (final: boolean) => Promise<void>;
+}
+
 interface Target {
   app: ResolvedApp;
   hook: ResolvedApp['webhooks'][number];
@@ -31,8 +44,8 @@ export class Webhooks {
   /** Counters, for operators: batches delivered, attempts that failed, batches given up on. */
   readonly stats = { sent: 0, failedAttempts: 0, dropped: 0 };
   readonly #targets = new Map<string, Target>();
-  /** Held-back departures by transitions key: the timer, and the check it runs when due (run early by settle()). */
-  readonly #held = new Map<string, { timer: ReturnType<typeof setTimeout>; due: number; check: () => Promise<void> }>();
+  /** Held-back departures by transitions key, until their check has run (see Held). */
+  readonly #held = new Map<string, Held>();
   readonly #inFlight = new Set<Promise<void>>();
   #stopped = false;
 
@@ -53,20 +66,36 @@ export class Webhooks {
     if (up) {
       const held = this.#held.get(key);
       if (held) {
-        clearTimeout(held.timer); // came back in time: neither the departure nor this arrival is news
+        clearTimeout(held.timer); // came back in time (or while its check runs): neither the departure nor this arrival is news
+        held.cancelled = true;
         this.#held.delete(key);
         return;
       }
       if (!heldElsewhere) this.send(app, event); // else the holder sees us when its departure falls due, and drops it
       return;
     }
-    const check = () => {
-      this.#held.delete(key);
-      return this.layer.present(key).then((back) => void (back || this.send(app, event)), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`));
-    };
-    const timer = setTimeout(check, DEPARTURE_DELAY_MS);
-    timer.unref?.();
-    this.#held.set(key, { timer, due: Date.now() + DEPARTURE_DELAY_MS, check });
+    const held: Held = { timer: undefined, due: Date.now() + DEPARTURE_DELAY_MS, cancelled: false, checking: undefined, check: (final) => this.#check(app, key, event, held, final) };
+    held.timer = setTimeout(() => void held.check(false), DEPARTURE_DELAY_MS);
+    held.timer.unref?.();
+    this.#held.set(key, held);
+  }
+
+  /**
+   * A held departure falls due: sent unless the key is held somewhere again. It stays held while the question runs
+   * (an arrival meanwhile cancels both), and waits while a round of the key runs here — that round's arrival, not
+   * this check, decides (else a check that sees the member back would drop the departure and the arrival still go out).
+   */
+  #check(app: ResolvedApp, key: string, event: WebhookPayload, held: Held, final: boolean): Promise<void> {
+    if (!final && this.layer.transitions.busy(key)) {
+      held.timer = setTimeout(() => void held.check(false), RECHECK_MS);
+      held.timer.unref?.();
+      return Promise.resolve();
+    }
+    held.checking ??= this.layer
+      .present(key)
+      .then((back) => void (back || held.cancelled || this.send(app, event)), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`))
+      .finally(() => this.#held.get(key) === held && this.#held.delete(key));
+    return held.checking;
   }
 
   /**
@@ -79,7 +108,7 @@ export class Webhooks {
     for (const h of held) clearTimeout(h.timer);
     await Promise.all(held.map(async (h) => {
       await Bun.sleep(Math.max(0, Math.min(h.due, deadline) - Date.now()));
-      await h.check();
+      await h.check(true);
     }));
   }
 
