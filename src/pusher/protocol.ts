@@ -73,9 +73,8 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
       if (conn.closed) return;
       if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
       if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
-      seated.members.set(member.id, member.info);
       // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
-      const members = layer.showMembers(keyOf(app.id, name), seated.members, seated.complete);
+      const members = layer.showMembers(keyOf(app.id, name), seated, member);
       layer.join(ws, app, name, member);
       const ids = [...members.keys()];
       const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };

@@ -74,9 +74,9 @@ export class Resync {
         this.#dirty.delete(key);
         continue;
       }
-      const { members, complete } = await this.layer.gather(app, channel);
-      if (this.layer.views.keys().includes(key)) this.layer.showMembers(key, members, complete);
-      if (complete) this.#dirty.delete(key);
+      const list = await this.layer.gather(app, channel);
+      if (this.layer.views.keys().includes(key)) this.layer.showMembers(key, list);
+      if (list.complete) this.#dirty.delete(key);
     }
   }
 

@@ -21,7 +21,7 @@ import { socketId } from './socket-id';
 import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
-import { PresenceViews, type ViewChange } from './views';
+import { type MemberList, PresenceViews, type ViewChange } from './views';
 import { Resync } from './resync';
 import { Webhooks } from './webhooks';
 
@@ -244,9 +244,10 @@ export class PusherServer implements NodeExtension {
   }
 
   /** The members, and whether every node known to be alive answered (else the list may lack some). */
-  async gather(app: ResolvedApp, channel: string): Promise<{ members: Map<string, unknown>; complete: boolean }> {
+  async gather(app: ResolvedApp, channel: string): Promise<MemberList> {
     const key = keyOf(app.id, channel);
     const { state, peers } = this.node.adapter.status();
+    const since = Date.now();
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (list: unknown, node: number) => {
       for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
@@ -254,17 +255,19 @@ export class PusherServer implements NodeExtension {
     const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
     const out = new Map<string, unknown>();
     for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers };
+    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers, since };
   }
 
   /**
-   * Brings what the clients here list of a presence channel to `members` (views.ts), telling the current subscribers
-   * what changed; returns the list a new subscriber gets (a partial answer adds what the clients here already list).
+   * Brings what the clients here list of a presence channel to `list` (views.ts), with the member `joining` now,
+   * telling the current subscribers what changed; returns the list a new subscriber gets (a partial answer adds what
+   * the clients here already list).
    */
-  showMembers(key: string, members: Map<string, unknown>, complete: boolean): Map<string, unknown> {
-    const change = this.views.reconcile(key, members, complete);
+  showMembers(key: string, list: MemberList, joining?: Member): Map<string, unknown> {
+    const change = this.views.reconcile(key, list);
+    if (joining && this.views.admit(key, joining.id, true, joining.info)) change.added.push([joining.id, joining.info]);
     this.#show(key, change);
-    return complete ? members : new Map([...this.views.members(key), ...members]);
+    return this.views.members(key);
   }
 
   #show(key: string, { added, removed }: ViewChange): void {
@@ -278,9 +281,10 @@ export class PusherServer implements NodeExtension {
    * The cluster's members of a presence channel, for a join holding `seat` (reserved before this asks, released by
    * the caller after it joined or gave up): null when the seat does not fit under maxPresenceMembers (seats.ts).
    */
-  async seated(app: ResolvedApp, channel: string, seat: ReturnType<Seats['reserve']>): Promise<{ members: Map<string, unknown>; complete: boolean } | null> {
+  async seated(app: ResolvedApp, channel: string, seat: ReturnType<Seats['reserve']>): Promise<MemberList | null> {
     const key = keyOf(app.id, channel);
     const { state, peers } = this.node.adapter.status();
+    const since = Date.now();
     const seen = (answer: unknown, node: number) => {
       for (const m of (answer as SeatAnswer | null)?.members ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
     };
@@ -289,7 +293,7 @@ export class PusherServer implements NodeExtension {
     if (!this.seats.fits(seat, local, answers, app.maxPresenceMembers)) return null;
     const out = new Map<string, unknown>();
     for (const list of [local, ...answers.map((a) => a?.members)]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers };
+    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers, since };
   }
 
   /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
