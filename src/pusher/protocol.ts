@@ -67,20 +67,20 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
   if (conn.channels.has(name) && !member) return void ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
   if (member) {
     // The seat is held across the await and given back on every way out: joined (then the registry counts it), refused, or closed.
-    const seat = layer.seats.reserve(keyOf(app.id, name), member.id, layer.node.id);
+    const seat = layer.presence.seats.reserve(keyOf(app.id, name), member.id, layer.node.id);
     try {
-      const seated = await layer.seated(app, name, seat);
+      const seated = await layer.presence.seated(app, name, seat);
       if (conn.closed) return;
       if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
       if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
       // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
-      const members = layer.showMembers(keyOf(app.id, name), seated, member);
+      const members = layer.presence.show(keyOf(app.id, name), seated, member);
       layer.join(ws, app, name, member);
       const ids = [...members.keys()];
       const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
       ws.send(frame('pusher_internal:subscription_succeeded', JSON.stringify(presence), name));
     } finally {
-      layer.seats.release(seat);
+      layer.presence.seats.release(seat);
     }
   } else {
     layer.join(ws, app, name);

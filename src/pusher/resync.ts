@@ -60,7 +60,7 @@ export class Resync {
   }
 
   #reread(): void {
-    this.#dirty = new Set(this.layer.views.keys());
+    this.#dirty = new Set(this.layer.presence.views.keys());
     this.#tries = RETRY_LIMIT;
   }
 
@@ -74,8 +74,8 @@ export class Resync {
         this.#dirty.delete(key);
         continue;
       }
-      const list = await this.layer.gather(app, channel);
-      if (this.layer.views.keys().includes(key)) this.layer.showMembers(key, list);
+      const list = await this.layer.presence.gather(app, channel);
+      if (this.layer.presence.views.keys().includes(key)) this.layer.presence.show(key, list);
       if (list.complete) this.#dirty.delete(key);
     }
   }

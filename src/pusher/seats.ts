@@ -24,7 +24,7 @@ export interface SeatAnswer {
   pending: { user: string; order: SeatOrder }[];
 }
 
-interface Seat {
+export interface Seat {
   key: string;
   user: string;
   order: SeatOrder;

@@ -14,14 +14,14 @@ import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { Liveness } from './liveness';
+import { Presence } from './presence';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
-import { type SeatAnswer, type SeatQuery, Seats } from './seats';
+import type { SeatQuery } from './seats';
 import { socketId } from './socket-id';
 import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
-import { type MemberList, PresenceViews, type ViewChange } from './views';
 import { Resync } from './resync';
 import { Webhooks } from './webhooks';
 
@@ -57,10 +57,8 @@ export class PusherServer implements NodeExtension {
   readonly webhooks: Webhooks;
   readonly users = new Users(this);
   readonly cache = new CacheChannels();
-  /** Presence seats reserved by joins still asking the cluster (maxPresenceMembers under concurrency). */
-  readonly seats = new Seats();
-  /** What the clients here were told about each presence channel's members (views.ts). */
-  readonly views = new PresenceViews();
+  /** Presence lists: seats of joins under way, what the clients here were told (presence.ts). */
+  readonly presence = new Presence(this);
   readonly #resync: Resync;
   readonly #apps: ResolvedApp[];
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
@@ -200,7 +198,7 @@ export class PusherServer implements NodeExtension {
     if (!conn.closed) ws.unsubscribe(topicOf(key));
     if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
     const last = this.registry.unsubscribe(key, ws);
-    if (last) this.views.drop(key);
+    if (last) this.presence.views.drop(key);
     if (last && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
     if (app.subscriptionCount && sub.userId === undefined) this.#counts.changed(app, channel);
     return true;
@@ -219,7 +217,7 @@ export class PusherServer implements NodeExtension {
     if (mark) {
       // A departure of someone who is connected here is stale (we were judged dead, and are not): not news.
       if (!mark.up && this.registry.userSockets(key, mark.u).size > 0) return;
-      if (!this.views.admit(key, mark.u, mark.up, mark.i)) return;
+      if (!this.presence.views.admit(key, mark.u, mark.up, mark.i)) return;
     }
     const topic = topicOf(key);
     const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
@@ -240,60 +238,7 @@ export class PusherServer implements NodeExtension {
 
   /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
   async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
-    return (await this.gather(app, channel)).members;
-  }
-
-  /** The members, and whether every node known to be alive answered (else the list may lack some). */
-  async gather(app: ResolvedApp, channel: string): Promise<MemberList> {
-    const key = keyOf(app.id, channel);
-    const { state, peers } = this.node.adapter.status();
-    const since = Date.now();
-    // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
-    const seen = (list: unknown, node: number) => {
-      for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
-    };
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
-    const out = new Map<string, unknown>();
-    for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers, since };
-  }
-
-  /**
-   * Brings what the clients here list of a presence channel to `list` (views.ts), with the member `joining` now,
-   * telling the current subscribers what changed; returns the list a new subscriber gets (a partial answer adds what
-   * the clients here already list).
-   */
-  showMembers(key: string, list: MemberList, joining?: Member): Map<string, unknown> {
-    const change = this.views.reconcile(key, list);
-    if (joining && this.views.admit(key, joining.id, true, joining.info)) change.added.push([joining.id, joining.info]);
-    this.#show(key, change);
-    return this.views.members(key);
-  }
-
-  #show(key: string, { added, removed }: ViewChange): void {
-    const channel = key.slice(key.indexOf('\u0000') + 1);
-    const topic = topicOf(key);
-    for (const [id, info] of added) this.node.bun.publish(topic, frame('pusher_internal:member_added', JSON.stringify({ user_id: id, user_info: info }), channel));
-    for (const id of removed) this.node.bun.publish(topic, frame('pusher_internal:member_removed', JSON.stringify({ user_id: id }), channel));
-  }
-
-  /**
-   * The cluster's members of a presence channel, for a join holding `seat` (reserved before this asks, released by
-   * the caller after it joined or gave up): null when the seat does not fit under maxPresenceMembers (seats.ts).
-   */
-  async seated(app: ResolvedApp, channel: string, seat: ReturnType<Seats['reserve']>): Promise<MemberList | null> {
-    const key = keyOf(app.id, channel);
-    const { state, peers } = this.node.adapter.status();
-    const since = Date.now();
-    const seen = (answer: unknown, node: number) => {
-      for (const m of (answer as SeatAnswer | null)?.members ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
-    };
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: this.seats.query(seat) satisfies Asked }, undefined, seen)) as (SeatAnswer | null)[];
-    const local = this.registry.members(key);
-    if (!this.seats.fits(seat, local, answers, app.maxPresenceMembers)) return null;
-    const out = new Map<string, unknown>();
-    for (const list of [local, ...answers.map((a) => a?.members)]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return { members: out, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers, since };
+    return (await this.presence.gather(app, channel)).members;
   }
 
   /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
@@ -332,7 +277,7 @@ export class PusherServer implements NodeExtension {
   /**
    * A key whose departure this node announced is held again by the node it was announced for (resync.ts): the
    * arrival webhooks the backend is owed, and watchers told the user is online. Clients hear of members through
-   * their views (showMembers), which carry the member data this node does not have.
+   * their views (Presence.show), which carry the member data this node does not have.
    */
   announceBack(tkey: string): void {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
@@ -388,7 +333,7 @@ export class PusherServer implements NodeExtension {
       case 'members':
         return this.registry.members(asked.key);
       case 'seats':
-        return this.seats.answer(asked, this.registry.members(asked.key));
+        return this.presence.seats.answer(asked, this.registry.members(asked.key));
       case 'channels':
         return this.registry.channels(asked.app, asked.prefix);
       case 'cache':
