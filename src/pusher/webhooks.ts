@@ -83,10 +83,11 @@ export class Webhooks {
   /**
    * A held departure falls due: sent unless the key is held somewhere again. It stays held while the question runs
    * (an arrival meanwhile cancels both), and waits while a round of the key runs here — that round's arrival, not
-   * this check, decides (else a check that sees the member back would drop the departure and the arrival still go out).
+   * this check, decides (else a check that sees the member back would drop the departure and the arrival still go out)
+   * — and while this node's link is down, when no other node could answer that it holds the key.
    */
   #check(app: ResolvedApp, key: string, event: WebhookPayload, held: Held, final: boolean): Promise<void> {
-    if (!final && this.layer.transitions.busy(key)) {
+    if (!final && (this.layer.transitions.busy(key) || this.layer.node.adapter.status().state === 'down')) {
       held.timer = setTimeout(() => void held.check(false), RECHECK_MS);
       held.timer.unref?.();
       return Promise.resolve();
