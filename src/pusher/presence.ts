@@ -53,6 +53,7 @@ export class Presence {
     const change = this.views.reconcile(key, list);
     if (joining && this.views.admit(key, joining.id, true, joining.info)) change.added.push([joining.id, joining.info]);
     this.#publish(key, change);
+    if (!list.complete) this.layer.resync.reread([key]); // what the nodes that did not answer hold comes later
     return this.views.members(key);
   }
 

@@ -1,8 +1,9 @@
 // Healing after an outage or a partition, checked once a second (cheap: no traffic unless something is owed).
 //
-// - This node's link came back (it was down: an outage of Redis, or of our connection to it): the presence
-//   channels with subscribers here are re-read from the cluster and their clients told what they missed
-//   (views.ts), until every node has answered once, for at most RETRY_LIMIT tries.
+// - This node's link came back (it was down: an outage of Redis, or of our connection to it), or a subscriber here
+//   got a partial member list (a node missed the timeout): the presence channels concerned are re-read from the
+//   cluster and their clients told what they missed (views.ts), until every node has answered once, for at most
+//   RETRY_LIMIT tries.
 // - A node this one judged dead and announced departures for answers again (a partition, a paused process, not a
 //   crash): the webhooks the backend is owed for what it still holds are sent by the node that announced the
 //   departure, so once; and presence channels are re-read as above, so the clients that heard its members leave
@@ -47,7 +48,7 @@ export class Resync {
     this.#busy = true;
     try {
       const up = this.layer.node.adapter.status().state === 'up';
-      if (up && !this.#wasUp) this.#reread();
+      if (up && !this.#wasUp) this.reread();
       this.#wasUp = up;
       if (!up) return;
       await this.#returned();
@@ -59,9 +60,11 @@ export class Resync {
     }
   }
 
-  #reread(): void {
-    this.#dirty = new Set(this.layer.presence.views.keys());
-    this.#tries = RETRY_LIMIT;
+  /** The presence channels `keys` (all with subscribers here, by default) are to be re-read until every node answers. */
+  reread(keys: string[] = this.layer.presence.views.keys()): void {
+    const fresh = keys.filter((key) => !this.#dirty.has(key));
+    for (const key of fresh) this.#dirty.add(key);
+    if (fresh.length > 0) this.#tries = RETRY_LIMIT; // keys already waiting keep the count: a partial re-read does not restart it
   }
 
   async #reconcile(): Promise<void> {
@@ -75,7 +78,7 @@ export class Resync {
         continue;
       }
       const list = await this.layer.presence.gather(app, channel);
-      if (this.layer.presence.views.keys().includes(key)) this.layer.presence.show(key, list);
+      if (this.layer.presence.views.has(key)) this.layer.presence.show(key, list);
       if (list.complete) this.#dirty.delete(key);
     }
   }
@@ -98,7 +101,7 @@ export class Resync {
         transitions.holders.saw(key, node, true);
         if (transitions.count(key) === 0) this.layer.announceBack(key);
       }
-      this.#reread(); // and anything else that changed while we were apart
+      this.reread(); // and anything else that changed while we were apart
     }
   }
 }

@@ -59,7 +59,7 @@ export class PusherServer implements NodeExtension {
   readonly cache = new CacheChannels();
   /** Presence lists: seats of joins under way, what the clients here were told (presence.ts). */
   readonly presence = new Presence(this);
-  readonly #resync: Resync;
+  readonly resync: Resync;
   readonly #apps: ResolvedApp[];
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
@@ -87,7 +87,7 @@ export class PusherServer implements NodeExtension {
     });
     node.extend(this);
     this.#liveness = new Liveness(this.#apps);
-    this.#resync = new Resync(this);
+    this.resync = new Resync(this);
   }
 
   app(id: string): ResolvedApp | undefined {
@@ -170,7 +170,7 @@ export class PusherServer implements NodeExtension {
    */
   async stop(deadline = Date.now()): Promise<void> {
     this.#liveness.stop();
-    this.#resync.stop();
+    this.resync.stop();
     this.cache.stop();
     const late = Bun.sleep(Math.max(0, deadline - Date.now()));
     await Promise.race([this.transitions.idle(), late]);
@@ -351,7 +351,7 @@ export class PusherServer implements NodeExtension {
       self: () => this.node.id,
       departed: (key) => {
         this.#changed(key, false, false);
-        this.#resync.judged(id, key);
+        this.resync.judged(id, key);
       },
     }).catch((error) => this.log.error(`announcing what node ${id} held failed: ${describeError(error)}`));
   }

@@ -88,6 +88,10 @@ export class PresenceViews {
     this.#views.delete(key);
   }
 
+  has(key: string): boolean {
+    return this.#views.has(key);
+  }
+
   keys(): string[] {
     return [...this.#views.keys()];
   }
