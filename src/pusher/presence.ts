@@ -54,7 +54,11 @@ export class Presence {
     if (joining && this.views.admit(key, joining.id, true, joining.info)) change.added.push([joining.id, joining.info]);
     this.#publish(key, change);
     if (!list.complete) this.layer.resync.reread([key]); // what the nodes that did not answer hold comes later
-    return this.views.members(key);
+    // Who is listed is the view's; each one's info the freshest read (the latest authorization wins, as with Pusher).
+    const out = this.views.members(key);
+    for (const [id, info] of list.members) if (out.has(id)) out.set(id, info);
+    if (joining) out.set(joining.id, joining.info);
+    return out;
   }
 
   #publish(key: string, { added, removed }: ViewChange): void {
