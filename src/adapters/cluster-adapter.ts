@@ -36,6 +36,14 @@ export abstract class ClusterAdapter implements Adapter {
   readonly #asks = new Map<number, PendingAsk>();
   #nextAsk = 1;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #renumbering = false;
+  #lastTick = Date.now();
+  /**
+   * Who this process is, beyond its node id: start time and a random tag, fixed width so that comparing the strings
+   * compares ages (the younger is greater). Two processes seen with one id (Redis lost its data and handed the id out
+   * again) settle it with this: the younger takes a new id.
+   */
+  protected readonly instance = `${String(Date.now()).padStart(15, '0')}-${crypto.randomUUID().slice(0, 8)}`;
 
   constructor(protected readonly askTimeoutMs = 2000) {}
 
@@ -46,6 +54,8 @@ export abstract class ClusterAdapter implements Adapter {
   /** Nodes alive right now, as [id, connections], so a new node can reach everyone at once. */
   protected abstract discover(): Promise<[number, number][]>;
   protected abstract disconnectTransport(): Promise<void>;
+  /** A new id no live node holds, reserved, with the transport listening on it (after a collision). */
+  protected abstract renumber(): Promise<number>;
   /** Called with each heartbeat (redis keeps a registry of live nodes). */
   protected beat(): void {}
   /** A publish from another node reached `count` local subscribers (ipc stops asking for topics nobody here wants). */
@@ -137,6 +147,7 @@ export abstract class ClusterAdapter implements Adapter {
   /** What a transport received from another node. */
   protected receive(message: Message): void {
     const node = this.node;
+    if (message.from === this.id && message.t === 'hb' && message.i !== undefined && message.i !== this.instance) return this.collided(message.i);
     if (!node || message.from === this.id || (message.to !== undefined && message.to !== this.id)) return;
     const peer = this.#peers.get(message.from);
     if (message.t === 'bye') return this.#forget(message.from, 'left');
@@ -207,14 +218,47 @@ export abstract class ClusterAdapter implements Adapter {
     this.node?.nodeLeft(id);
   }
 
+  /**
+   * Another process holds our node id (seen in its heartbeat, or in the id's reservation): the younger of the two
+   * takes a new id and closes the connections it accepted under the old one (their fds, and the socket ids made of
+   * them, name the old id, which now routes to the other process), so their clients reconnect under the new one.
+   */
+  protected collided(other: string): void {
+    if (other > this.instance || this.#renumbering || !this.node) return; // the other is younger: it moves
+    this.#renumbering = true;
+    const old = this.id;
+    this.renumber()
+      .then((id) => {
+        this.id = id;
+        this.node!.renumbered?.(id);
+        const fds = (this.node!.answer({ kind: 'connections' }) as number[]).filter((fd) => this.ownerOf(fd) === old);
+        this.log.warn(`node id ${old} is also held by an older node; this node is now node ${id} and closes ${fds.length} connection(s) made under ${old} so they reconnect`);
+        for (const fd of fds) this.node!.disconnect(fd, 1012, 'Node id changed, reconnect');
+        this.send({ t: 'hello', from: this.id });
+        this.#heartbeat();
+      })
+      .catch((error) => this.log.error(`taking a new node id instead of ${old} failed (will retry at the next collision): ${(error as Error).message}`))
+      .finally(() => (this.#renumbering = false));
+  }
+
   #heartbeat(): void {
-    this.send({ t: 'hb', from: this.id, n: this.node?.connectionCount() ?? 0 });
+    this.send({ t: 'hb', from: this.id, n: this.node?.connectionCount() ?? 0, i: this.instance });
     this.beat();
   }
 
   #tick(): void {
+    const now = Date.now();
+    const stalled = now - this.#lastTick > NODE_TIMEOUT_MS;
+    this.#lastTick = now;
     this.#heartbeat();
-    const cutoff = Date.now() - NODE_TIMEOUT_MS;
+    // A node whose own link is down, or that was not running itself (a pause, a stalled loop), cannot tell a silent
+    // peer from its own deafness: it judges nobody, and gives every peer a full timeout from when it can hear again.
+    // Otherwise every node of a cluster would declare every other dead in any Redis outage longer than the timeout.
+    if (!this.up || stalled) {
+      for (const peer of this.#peers.values()) peer.seen = now;
+      return;
+    }
+    const cutoff = now - NODE_TIMEOUT_MS;
     for (const [id, peer] of this.#peers) if (peer.seen < cutoff) this.#forget(id, `went silent for ${NODE_TIMEOUT_MS} ms`);
   }
 }

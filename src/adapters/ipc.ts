@@ -30,6 +30,10 @@ export class IpcAdapter extends ClusterAdapter {
 
   protected async connect(): Promise<void> {}
   protected async disconnectTransport(): Promise<void> {}
+  /** The primary hands out worker ids, one per worker: they never collide. */
+  protected renumber(): Promise<number> {
+    return Promise.reject(new Error('ipc node ids are assigned by the primary'));
+  }
 
   protected send(message: Message): void {
     try {

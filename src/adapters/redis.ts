@@ -7,6 +7,13 @@ import type { Message } from './wire';
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
+/** A node id's reservation lives this long unless a heartbeat renews it: well past a few missed heartbeats. */
+const LEASE_MS = 3 * NODE_TIMEOUT_MS;
+/**
+ * Renews this process's reservation of a node id, or takes it from a younger holder; answers '' when the id is ours,
+ * else the (older) holder's instance. Instances compare by age as strings (ClusterAdapter.instance).
+ */
+const LEASE = "local v = redis.call('GET', KEYS[1]) if v and v < ARGV[1] then return v end redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return ''";
 
 export interface RedisAdapterOptions {
   url: string;
@@ -24,6 +31,7 @@ export class RedisAdapter extends ClusterAdapter {
   readonly #all: string;
   readonly #nodes: string;
   readonly #seq: string;
+  #onMessage: ((text: string) => void) | undefined;
 
   constructor(private readonly options: RedisAdapterOptions) {
     super(options.askTimeoutMs);
@@ -48,11 +56,15 @@ export class RedisAdapter extends ClusterAdapter {
     const pub = new RedisClient(this.options.url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 3000 });
     this.#pub = pub;
     await pub.connect();
+    let holder = '';
     if (this.id === 0) this.id = await this.#newId(pub);
-    else await this.#keepSeqAbove(pub); // Redis lost its data (restart without persistence): never hand our id out again
+    else {
+      await this.#keepSeqAbove(pub); // Redis lost its data (restart without persistence): never hand our id out again
+      holder = await this.#lease(pub, this.id); // and the id may have been handed out meanwhile
+    }
     const sub = await pub.duplicate();
     this.#sub = sub;
-    const onMessage = (text: string) => {
+    const onMessage = (this.#onMessage = (text: string) => {
       let message: Message;
       try {
         message = JSON.parse(text);
@@ -60,22 +72,50 @@ export class RedisAdapter extends ClusterAdapter {
         return this.log.warn('ignoring a malformed message on the cluster channel');
       }
       this.receive(message);
-    };
-    await sub.subscribe([this.#all, `${this.options.prefix}:node:${this.id}`], onMessage);
+    });
+    await sub.subscribe([this.#all, this.#channel(this.id)], onMessage);
     pub.onclose = (error) => this.#lost(error);
     sub.onclose = (error) => this.#lost(error);
     this.up = true;
     this.#retryMs = RETRY_MIN_MS;
+    if (holder) this.collided(holder);
   }
 
-  /** An id no live node holds: INCR, skipping ids still in the registry (the counter wraps at NODE_SPACE). */
+  #channel(id: number): string {
+    return `${this.options.prefix}:node:${id}`;
+  }
+
+  /**
+   * An id no live node holds, reserved atomically (SET NX with expiry, renewed by heartbeats): INCR, skipping ids
+   * in the registry or reserved by another process (the counter wraps at NODE_SPACE).
+   */
   async #newId(pub: RedisClient): Promise<number> {
     const live = new Set((await this.#liveNodes(pub)).map(([id]) => id));
     for (let i = 0; i < 64; i++) {
       const id = ((await pub.incr(this.#seq)) % (NODE_SPACE - 1)) + 1;
-      if (!live.has(id)) return id;
+      if (live.has(id)) continue;
+      if ((await pub.send('SET', [this.#leaseKey(id), this.instance, 'NX', 'PX', String(LEASE_MS)])) === 'OK') return id;
     }
     throw new Error('no free node id (over a million live nodes?)');
+  }
+
+  #leaseKey(id: number): string {
+    return `${this.options.prefix}:node-lease:${id}`;
+  }
+
+  /** Renews our reservation of `id`: '' when it is ours, else the older process that holds it. */
+  async #lease(pub: RedisClient, id: number): Promise<string> {
+    return String((await pub.send('EVAL', [LEASE, '1', this.#leaseKey(id), this.instance, String(LEASE_MS)])) ?? '');
+  }
+
+  /** After a collision: a new reserved id, and the directed channel moved to it. */
+  protected async renumber(): Promise<number> {
+    const [pub, sub, onMessage] = [this.#pub, this.#sub, this.#onMessage];
+    if (!this.up || !pub || !sub || !onMessage) throw new Error('the redis connection is down');
+    const id = await this.#newId(pub);
+    await sub.subscribe(this.#channel(id), onMessage);
+    await sub.unsubscribe(this.#channel(this.id));
+    return id;
   }
 
   async #keepSeqAbove(pub: RedisClient): Promise<void> {
@@ -97,6 +137,8 @@ export class RedisAdapter extends ClusterAdapter {
     if (!this.up || !this.#pub) return;
     const now = Date.now();
     this.#pub.send('ZADD', [this.#nodes, String(now), String(this.id)]).catch(() => {});
+    const id = this.id;
+    this.#lease(this.#pub, id).then((holder) => holder && id === this.id && this.collided(holder), () => {});
     this.#pub.send('ZREMRANGEBYSCORE', [this.#nodes, '-inf', String(now - 10 * NODE_TIMEOUT_MS)]).catch(() => {});
   }
 

@@ -49,6 +49,8 @@ export interface LocalNode {
   told(from: number, data: unknown): void;
   /** Another node left (said bye, or went silent): state held for it is stale now. */
   nodeLeft(id: number): void;
+  /** This node took a new id (its old one was held by an older process): fds handed out from now on carry it. */
+  renumbered?(id: number): void;
 }
 
 export type AdapterState = 'up' | 'down';

@@ -33,10 +33,11 @@ export function queryFromWire(q: WireQuery): Query {
 
 /**
  * Messages between nodes. `from` is the sender's node id; `to` names one node (absent: every other node).
- * hb: liveness (with the sender's connection count); hello: a new node, answered by heartbeats.
+ * hb: liveness (with the sender's connection count and its instance, see ClusterAdapter.instance); hello: a new node,
+ * answered by heartbeats.
  */
 export type Message = { from: number; to?: number } & (
-  | { t: 'hb'; n: number }
+  | { t: 'hb'; n: number; i?: string }
   | { t: 'hello' }
   | { t: 'bye' }
   | { t: 'push'; fd: number; d: Wire }

@@ -4,6 +4,7 @@ import type { ResolvedApp } from '../config/schema';
 import type { Socket } from '../server/node';
 import { channelProblem, channelType, userOfChannel } from './channel-names';
 import { CLOSE, errorFrame, frame, subscriptionError } from './frames';
+import { keyOf } from './registry';
 import { pusherOf, type PusherServer } from './server';
 import { CONTROL, checkAuth } from './signatures';
 import { MAX_WATCHLIST } from './users';
@@ -68,24 +69,25 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     return void ws.send(subscriptionError(name, 'LimitReached', `A connection may subscribe to at most ${app.maxChannelsPerConnection} channels`, 403));
   }
   if (member) {
-    // Reserved before the await, so a burst of presence subscribes cannot all pass the check above.
+    // Reserved before the await and given back on every way out (joined: then the registry counts it; refused;
+    // closed): a place under maxChannelsPerConnection, and a seat under maxPresenceMembers.
     conn.joining++;
-    let members: Map<string, unknown>;
+    const seat = layer.presence.seats.reserve(keyOf(app.id, name), member.id, layer.node.id);
     try {
-      members = await layer.members(app, name);
+      const seated = await layer.presence.seated(app, name, seat);
+      if (conn.closed) return;
+      if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
+      if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
+      // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
+      const members = layer.presence.show(keyOf(app.id, name), seated, member);
+      layer.join(ws, app, name, member);
+      const ids = [...members.keys()];
+      const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
+      ws.send(frame('pusher_internal:subscription_succeeded', JSON.stringify(presence), name));
     } finally {
       conn.joining--;
+      layer.presence.seats.release(seat);
     }
-    if (conn.closed) return;
-    if (!members.has(member.id) && members.size >= app.maxPresenceMembers) {
-      return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
-    }
-    if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
-    layer.join(ws, app, name, member);
-    members.set(member.id, member.info);
-    const ids = [...members.keys()];
-    const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
-    ws.send(frame('pusher_internal:subscription_succeeded', JSON.stringify(presence), name));
   } else {
     layer.join(ws, app, name);
     ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));

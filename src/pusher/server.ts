@@ -15,12 +15,15 @@ import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { Liveness } from './liveness';
 import { answerListing, countChannels, type Listing, type ListingHooks, type ListingQuery, listChannels } from './listing';
+import { Presence } from './presence';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
+import type { SeatQuery } from './seats';
 import { socketId } from './socket-id';
 import { SubscriptionCounts } from './subscription-count';
 import { type TransitionQuery, Transitions } from './transitions';
 import { Users } from './users';
+import { Resync } from './resync';
 import { Webhooks } from './webhooks';
 import { admit } from '../apps/admit';
 import { AppLimits } from '../apps/limits';
@@ -52,10 +55,12 @@ export interface PusherConn {
   closed: boolean;
 }
 
+/** A member event in a publish (`u` added or removed, with its info), checked against the views before delivery. */
+export type MemberMark = { u: string; up: boolean; i?: unknown };
 /** Messages between the Pusher layers of different nodes (Adapter.tell); 'disable' comes from src/apps/dashboard. */
-export type Told = { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
+export type Told = { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean; m?: MemberMark } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'); 'conns', 'dash', 'subs' are src/apps/'s. */
-export type Asked = TransitionQuery | GoneQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | ListingQuery | { p: 'online'; app: string; ids: string[] };
+export type Asked = TransitionQuery | GoneQuery | SeatQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | ListingQuery | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -70,6 +75,9 @@ export class PusherServer implements NodeExtension {
   readonly limits: AppLimits;
   /** Per-app traffic samples for the dashboard (src/apps/stats.ts). */
   readonly stats = new AppStats(() => this.limits.allConnections);
+  /** Presence lists: seats of joins under way, what the clients here were told (presence.ts). */
+  readonly presence = new Presence(this);
+  readonly resync: Resync;
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
@@ -109,6 +117,7 @@ export class PusherServer implements NodeExtension {
     });
     node.extend(this);
     this.#liveness = new Liveness(config.apps);
+    this.resync = new Resync(this);
   }
 
   /** An app known to this process (cached, for database apps). */
@@ -206,9 +215,17 @@ export class PusherServer implements NodeExtension {
     for (const ws of this.#liveness.sockets) ws.close(CLOSE.reconnect, 'Server shutting down, reconnect');
   }
 
-  async stop(): Promise<void> {
+  /**
+   * After the sockets closed: their leave rounds finish and the departures they held back are settled (checked and
+   * sent) by `deadline`, the end of the shutdown budget, before the last webhooks are flushed.
+   */
+  async stop(deadline = Date.now()): Promise<void> {
     this.#liveness.stop();
+    this.resync.stop();
     this.cache.stop();
+    const late = Bun.sleep(Math.max(0, deadline - Date.now()));
+    await Promise.race([this.transitions.idle(), late]);
+    await this.webhooks.settle(deadline);
     await this.webhooks.flush();
     await this.appStore.stop();
     this.stats.stop();
@@ -233,21 +250,28 @@ export class PusherServer implements NodeExtension {
     const key = keyOf(app.id, channel);
     if (!conn.closed) ws.unsubscribe(topicOf(key));
     if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
-    if (this.registry.unsubscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
+    const last = this.registry.unsubscribe(key, ws);
+    if (last) this.presence.views.drop(key);
+    if (last && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
     if (app.subscriptionCount && sub.userId === undefined) this.#counts.changed(app, channel);
     return true;
   }
 
   /** Sends to a channel's subscribers on every node but the `except` fds; remembered for cache channels. */
-  publish(app: ResolvedApp, channel: string, payload: string, except: number[] = []): void {
+  publish(app: ResolvedApp, channel: string, payload: string, except: number[] = [], mark?: MemberMark): void {
     const key = keyOf(app.id, channel);
     const cache = channelType(channel).cache;
-    this.#deliver(key, payload, except, cache);
-    this.node.adapter.tell({ p: 'pub', key, d: payload, x: except, cache } satisfies Told);
+    this.#deliver(key, payload, except, cache, mark);
+    this.node.adapter.tell({ p: 'pub', key, d: payload, x: except, cache, ...(mark ? { m: mark } : {}) } satisfies Told);
   }
 
-  #deliver(key: string, payload: string, except: number[], cache: boolean): void {
+  #deliver(key: string, payload: string, except: number[], cache: boolean, mark?: MemberMark): void {
     if (cache) this.cache.remember(key, payload);
+    if (mark) {
+      // A departure of someone who is connected here is stale (we were judged dead, and are not): not news.
+      if (!mark.up && this.registry.userSockets(key, mark.u).size > 0) return;
+      if (!this.presence.views.admit(key, mark.u, mark.up, mark.i)) return;
+    }
     const topic = topicOf(key);
     const skipped = except.map((fd) => this.node.socket(fd)).filter((ws): ws is Socket => ws !== undefined);
     this.stats.sent(key.slice(0, key.indexOf('\u0000')), this.registry.subscribers(key).size - skipped.length);
@@ -268,19 +292,12 @@ export class PusherServer implements NodeExtension {
 
   /**
    * Presence members of a channel on every node, merged by user id (asked of the nodes that hold them).
-   * `incomplete`: some node did not answer in time, so the list may be short (the HTTP API answers 503 then).
+   * `incomplete`: some node did not answer in time (or this node's link is down), so the list may be short (the HTTP
+   * API answers 503 then).
    */
   async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown> & { incomplete?: boolean }> {
-    const key = keyOf(app.id, channel);
-    const peers = this.node.adapter.status().peers;
-    // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
-    const seen = (list: unknown, node: number) => {
-      for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
-    };
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
-    const out = new Map<string, unknown>();
-    for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
-    return Object.assign(out, { incomplete: answers.filter((a) => a !== null).length < peers });
+    const list = await this.presence.gather(app, channel);
+    return Object.assign(list.members, { incomplete: !list.complete });
   }
 
   /** Occupied channels of an app (by name prefix) on every node: subscriptions summed, presence users (with `users`) merged. */
@@ -316,7 +333,20 @@ export class PusherServer implements NodeExtension {
     return undefined;
   }
 
-  /** A cluster-wide transition this node announces: member events to the channel, webhooks. */
+  /**
+   * A key whose departure this node announced is held again by the node it was announced for (resync.ts): the
+   * arrival webhooks the backend is owed, and watchers told the user is online. Clients hear of members through
+   * their views (Presence.show), which carry the member data this node does not have.
+   */
+  announceBack(tkey: string): void {
+    const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
+    const app = this.app(appId);
+    if (!app) return;
+    if (kind === 'u') return this.users.announce(appId, channel, true);
+    const event = kind === 'm' ? { name: 'member_added' as const, channel, user_id: userId } : { name: 'channel_occupied' as const, channel };
+    this.webhooks.transition(app, tkey, true, false, event);
+  }
+
   #changed(tkey: string, up: boolean, held: boolean): void {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
     const app = this.app(appId);
@@ -327,9 +357,9 @@ export class PusherServer implements NodeExtension {
       const info = this.registry.members(key).find((m) => m.id === userId)?.info;
       if (up) {
         const except = [...this.registry.userSockets(key, userId!)].map((ws) => ws.data.fd);
-        this.publish(app, channel, frame('pusher_internal:member_added', JSON.stringify({ user_id: userId, user_info: info }), channel), except);
+        this.publish(app, channel, frame('pusher_internal:member_added', JSON.stringify({ user_id: userId, user_info: info }), channel), except, { u: userId!, up, i: info });
       } else {
-        this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel));
+        this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel), [], { u: userId!, up });
       }
       this.webhooks.transition(app, tkey, up, held, { name: up ? 'member_added' : 'member_removed', channel, user_id: userId });
     } else {
@@ -347,7 +377,7 @@ export class PusherServer implements NodeExtension {
   // -- NodeExtension: what other nodes' Pusher layers send and ask --
   told(_from: number, data: unknown): void {
     const told = data as Told;
-    if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
+    if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache, told.m);
     else if (told.p === 'term') this.#terminate(told.key);
     else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
     else if (told.p === 'disable') this.appStore.disable(told.app);
@@ -362,6 +392,8 @@ export class PusherServer implements NodeExtension {
         return answerGone(asked, this.transitions);
       case 'members':
         return this.registry.members(asked.key);
+      case 'seats':
+        return this.presence.seats.answer(asked, this.registry.members(asked.key));
       case 'channels':
       case 'counts':
         return answerListing(this.registry, asked);
@@ -384,7 +416,10 @@ export class PusherServer implements NodeExtension {
       transitions: this.transitions,
       ask: (query, each) => this.node.adapter.ask({ kind: 'app', q: query satisfies Asked }, undefined, each),
       self: () => this.node.id,
-      departed: (key) => this.#changed(key, false, false),
+      departed: (key) => {
+        this.#changed(key, false, false);
+        this.resync.judged(id, key);
+      },
     }).catch((error) => this.log.error(`announcing what node ${id} held failed: ${describeError(error)}`));
   }
 

@@ -55,6 +55,8 @@ export class Transitions {
   readonly #entries = new Map<string, Entry>();
   /** Which other nodes hold which keys, as the rounds (theirs and ours) show it. */
   readonly holders = new RemoteHolders();
+  /** Rounds running now, so a graceful stop can let them finish (their announcements are owed). */
+  readonly #rounds = new Set<Promise<void>>();
 
   constructor(private readonly hooks: TransitionHooks) {}
 
@@ -70,6 +72,11 @@ export class Transitions {
     if (!entry || entry.count === 0) return;
     entry.count--;
     this.#run(key, entry);
+  }
+
+  /** Is a round of `key` running here (its outcome not yet announced)? */
+  busy(key: string): boolean {
+    return this.#entries.get(key)?.round != null;
   }
 
   /** Holders of `key` on this node. */
@@ -98,12 +105,19 @@ export class Transitions {
     const joining = entry.count > 0;
     entry.round = joining ? 'join' : 'leave';
     entry.concurrent = new Map();
-    void this.#round(key, entry, joining).then(({ announce, held }) => {
+    const round = this.#round(key, entry, joining).then(({ announce, held }) => {
+      this.#rounds.delete(round);
       entry.round = null;
       entry.settled = joining;
       if (announce) this.hooks.changed(key, joining, held || this.hooks.held(key));
       this.#run(key, entry);
     });
+    this.#rounds.add(round);
+  }
+
+  /** Resolves when no round is running (a round's end may start another: waited for too). */
+  async idle(): Promise<void> {
+    while (this.#rounds.size > 0) await Promise.all(this.#rounds);
   }
 
   #round(key: string, entry: Entry, joining: boolean): Promise<{ announce: boolean; held: boolean }> {

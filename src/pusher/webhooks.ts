@@ -34,6 +34,19 @@ interface Batch {
   dropped: boolean;
 }
 
+/** How soon a held departure is checked again while a round of its key is still running here. */
+const RECHECK_MS = 250;
+
+/** A departure webhook held back for DEPARTURE_DELAY_MS (its check is run early, `final`, by a graceful stop). */
+interface Held {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  due: number;
+  /** An arrival of the key came first: the departure is not sent whatever its check finds. */
+  cancelled: boolean;
+  checking: Promise<void> | undefined;
+  check: (final: boolean) => Promise<void>;
+}
+
 interface Target {
   app: ResolvedApp;
   hook: ResolvedApp['webhooks'][number];
@@ -45,7 +58,8 @@ export class Webhooks {
   /** Counters, for operators: batches delivered, attempts that failed, batches given up on. */
   readonly stats = { sent: 0, failedAttempts: 0, dropped: 0 };
   readonly #targets = new Map<string, Target>();
-  readonly #held = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Held-back departures by transitions key, until their check has run (see Held). */
+  readonly #held = new Map<string, Held>();
   readonly #inFlight = new Set<Promise<void>>();
   /** Batches not yet delivered or given up on, oldest first. */
   readonly #queued = new Set<Batch>();
@@ -80,19 +94,51 @@ export class Webhooks {
     if (up) {
       const held = this.#held.get(key);
       if (held) {
-        clearTimeout(held); // came back in time: neither the departure nor this arrival is news
+        clearTimeout(held.timer); // came back in time (or while its check runs): neither the departure nor this arrival is news
+        held.cancelled = true;
         this.#held.delete(key);
         return;
       }
       if (!heldElsewhere) this.send(app, event); // else the holder sees us when its departure falls due, and drops it
       return;
     }
-    const timer = setTimeout(() => {
-      this.#held.delete(key);
-      void this.layer.present(key).then((back) => back || this.send(app, event), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`));
-    }, DEPARTURE_DELAY_MS);
-    timer.unref?.();
-    this.#held.set(key, timer);
+    const held: Held = { timer: undefined, due: Date.now() + DEPARTURE_DELAY_MS, cancelled: false, checking: undefined, check: (final) => this.#check(app, key, event, held, final) };
+    held.timer = setTimeout(() => void held.check(false), DEPARTURE_DELAY_MS);
+    held.timer.unref?.();
+    this.#held.set(key, held);
+  }
+
+  /**
+   * A held departure falls due: sent unless the key is held somewhere again. It stays held while the question runs
+   * (an arrival meanwhile cancels both), and waits while a round of the key runs here — that round's arrival, not
+   * this check, decides (else a check that sees the member back would drop the departure and the arrival still go out)
+   * — and while this node's link is down, when no other node could answer that it holds the key.
+   */
+  #check(app: ResolvedApp, key: string, event: WebhookPayload, held: Held, final: boolean): Promise<void> {
+    if (!final && (this.layer.transitions.busy(key) || this.layer.node.adapter.status().state === 'down')) {
+      held.timer = setTimeout(() => void held.check(false), RECHECK_MS);
+      held.timer.unref?.();
+      return Promise.resolve();
+    }
+    held.checking ??= this.layer
+      .present(key)
+      .then((back) => void (back || held.cancelled || this.send(app, event)), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`))
+      .finally(() => this.#held.get(key) === held && this.#held.delete(key));
+    return held.checking;
+  }
+
+  /**
+   * Graceful stop: the held-back departures are checked and sent now rather than dropped with the process — each
+   * when it falls due, or at `deadline` (the shutdown budget) if that comes first, so a member who reconnected to
+   * another node meanwhile is still not reported as gone.
+   */
+  async settle(deadline: number): Promise<void> {
+    const held = [...this.#held.values()];
+    for (const h of held) clearTimeout(h.timer);
+    await Promise.all(held.map(async (h) => {
+      await Bun.sleep(Math.max(0, Math.min(h.due, deadline) - Date.now()));
+      await h.check(true);
+    }));
   }
 
   send(app: ResolvedApp, event: WebhookPayload): void {
@@ -113,7 +159,7 @@ export class Webhooks {
   async flush(): Promise<void> {
     for (const target of this.#targets.values()) this.#flushTarget(target);
     this.#stopped = true;
-    for (const timer of this.#held.values()) clearTimeout(timer);
+    for (const held of this.#held.values()) clearTimeout(held.timer);
     await Promise.race([Promise.all(this.#inFlight), Bun.sleep(2000)]);
   }
 

@@ -103,6 +103,12 @@ export class Node implements LocalNode {
   }
   #id = 0;
 
+  /** The adapter took a new node id (a collision after Redis lost its data): the machine's table learns it too. */
+  renumbered(id: number): void {
+    this.#id = id;
+    this.machine.connections?.setNode(this.worker, id);
+  }
+
   /** A fresh fd, never handed out before by any node of the cluster; with workers, it names a slot of the machine's table. */
   allocateFd(): number {
     const slots = this.machine.connections;

@@ -289,7 +289,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       const deadline = Date.now() + config.additional.shutdownTimeout * 1000;
       while ((node.connectionCount() > 0 || bun.pendingRequests > 0) && Date.now() < deadline) await Bun.sleep(10);
       await bun.stop(true);
-      await pusher?.stop();
+      await pusher?.stop(deadline);
       await node.adapter.stop();
     })();
     return stopping;

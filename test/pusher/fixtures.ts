@@ -57,6 +57,10 @@ export interface Cluster extends AsyncDisposable {
   kill(node: number): Promise<void>;
   /** Redis only: starts one more node, late, and returns its URL (also added to `urls`). */
   addNode(): Promise<string>;
+  /** Redis only: the server, to kill and restart. */
+  redis?: TestRedis;
+  /** Redis only: the process serving node `node`, to pause (SIGSTOP) or signal. */
+  procOf(node: number): Bun.Subprocess;
 }
 
 const config = (workers: number, hookUrl: string, adapter = '', extra = '') => `
@@ -93,6 +97,12 @@ export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Pro
     nodes: mode === '1 worker' ? 1 : 2,
     sdk: sdkFor(odys[0]!),
     output: () => odys.map((o) => o.output()).join('\n'),
+    redis,
+    procOf(node) {
+      const ody = odys.find((o) => o.output().includes(`redis adapter up: node ${node},`));
+      if (!ody) throw new Error(`no process serves node ${node}`);
+      return ody.proc;
+    },
     async kill(node) {
       if (mode === '2 workers') {
         // Workers get node ids 1, 2 in index order at start; the pid file lists their pids in that order.

@@ -1,0 +1,70 @@
+// Presence member lists for joins and re-syncs: read from the cluster (with whether every node answered), a joiner's
+// seat under maxPresenceMembers (seats.ts), and what this node's clients are told of them (views.ts).
+import type { ResolvedApp } from '../config/schema';
+import { frame } from './frames';
+import { keyOf, type Member, topicOf } from './registry';
+import { type Seat, type SeatAnswer, Seats } from './seats';
+import type { PusherServer } from './server';
+import { type MemberList, PresenceViews, type ViewChange } from './views';
+
+export class Presence {
+  /** Seats reserved by joins still asking the cluster. */
+  readonly seats = new Seats();
+  /** What the clients here were told about each presence channel's members. */
+  readonly views = new PresenceViews();
+
+  constructor(private readonly layer: PusherServer) {}
+
+  /** The members of a channel on every node, merged by user id, and whether every node known to be alive answered. */
+  async gather(app: ResolvedApp, channel: string): Promise<MemberList> {
+    const key = keyOf(app.id, channel);
+    return (await this.#read(key, { p: 'members', key }, (answer) => answer as Member[] | null)).list;
+  }
+
+  /**
+   * The members, for a join holding `seat` (reserved before this asks, released by the caller after it joined or
+   * gave up): null when the seat does not fit under maxPresenceMembers.
+   */
+  async seated(app: ResolvedApp, channel: string, seat: Seat): Promise<MemberList | null> {
+    const key = keyOf(app.id, channel);
+    const { list, answers } = await this.#read(key, this.seats.query(seat), (answer) => (answer as SeatAnswer | null)?.members ?? null);
+    return this.seats.fits(seat, this.layer.registry.members(key), answers as (SeatAnswer | null)[], app.maxPresenceMembers) ? list : null;
+  }
+
+  async #read(key: string, q: unknown, membersOf: (answer: unknown) => Member[] | null): Promise<{ list: MemberList; answers: unknown[] }> {
+    const { state, peers } = this.layer.node.adapter.status();
+    const since = Date.now();
+    // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
+    const seen = (answer: unknown, node: number) => {
+      for (const m of membersOf(answer) ?? []) this.layer.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
+    };
+    const answers = await this.layer.node.adapter.ask({ kind: 'app', q }, undefined, seen);
+    const members = new Map<string, unknown>();
+    for (const list of [this.layer.registry.members(key), ...answers.map(membersOf)]) for (const m of list ?? []) if (!members.has(m.id)) members.set(m.id, m.info);
+    return { list: { members, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers, since }, answers };
+  }
+
+  /**
+   * Brings what the clients here list of a presence channel to `list` (views.ts), with the member `joining` now,
+   * telling the current subscribers what changed; returns the list a new subscriber gets (a partial answer adds what
+   * the clients here already list).
+   */
+  show(key: string, list: MemberList, joining?: Member): Map<string, unknown> {
+    const change = this.views.reconcile(key, list);
+    if (joining && this.views.admit(key, joining.id, true, joining.info)) change.added.push([joining.id, joining.info]);
+    this.#publish(key, change);
+    if (!list.complete) this.layer.resync.reread([key]); // what the nodes that did not answer hold comes later
+    // Who is listed is the view's; each one's info the freshest read (the latest authorization wins, as with Pusher).
+    const out = this.views.members(key);
+    for (const [id, info] of list.members) if (out.has(id)) out.set(id, info);
+    if (joining) out.set(joining.id, joining.info);
+    return out;
+  }
+
+  #publish(key: string, { added, removed }: ViewChange): void {
+    const channel = key.slice(key.indexOf('\u0000') + 1);
+    const topic = topicOf(key);
+    for (const [id, info] of added) this.layer.node.bun.publish(topic, frame('pusher_internal:member_added', JSON.stringify({ user_id: id, user_info: info }), channel));
+    for (const id of removed) this.layer.node.bun.publish(topic, frame('pusher_internal:member_removed', JSON.stringify({ user_id: id }), channel));
+  }
+}

@@ -1,0 +1,35 @@
+// Rule: the clients of a presence channel on a node hear each member change once: a repeated event is not news, a
+// fresh member list tells them what they missed, and a list asked for before an event reached them does not undo it.
+import { expect, test } from 'bun:test';
+import { PresenceViews } from './views';
+
+const KEY = 'app\u0000presence-x';
+const list = (ids: string[], since: number, complete = true) => ({ members: new Map(ids.map((id) => [id, { name: id }])), complete, since });
+
+test('an arrival or departure the clients already know is not news', () => {
+  const views = new PresenceViews();
+  views.reconcile(KEY, list(['alice'], Date.now()));
+  expect(views.admit(KEY, 'alice', true, null)).toBe(false);
+  expect(views.admit(KEY, 'bob', false, null)).toBe(false);
+  expect(views.admit(KEY, 'bob', true, null)).toBe(true);
+  expect(views.admit(KEY, 'bob', true, null)).toBe(false);
+  expect(views.admit(KEY, 'bob', false, null)).toBe(true);
+  expect([...views.members(KEY).keys()]).toEqual(['alice']);
+});
+
+test('a fresh complete list adds and removes what the clients missed; a partial one only adds', () => {
+  const views = new PresenceViews();
+  views.reconcile(KEY, list(['alice', 'bob'], Date.now() - 10));
+  expect(views.reconcile(KEY, list(['alice', 'carol'], Date.now(), false))).toEqual({ added: [['carol', { name: 'carol' }]], removed: [] });
+  expect(views.reconcile(KEY, list(['alice', 'carol'], Date.now()))).toEqual({ added: [], removed: ['bob'] });
+});
+
+test('events that reached the clients after the list was asked for stand', () => {
+  const views = new PresenceViews();
+  views.reconcile(KEY, list(['alice'], Date.now() - 10));
+  const asked = Date.now() - 5; // the list below was asked for, then these events arrived
+  views.admit(KEY, 'dave', true, null);
+  views.admit(KEY, 'alice', false, null);
+  expect(views.reconcile(KEY, list(['alice'], asked))).toEqual({ added: [], removed: [] });
+  expect([...views.members(KEY).keys()]).toEqual(['dave']);
+});

@@ -1,0 +1,98 @@
+// What this node's clients of each presence channel have been told about its members, so that after an outage or a
+// partition they can be told what they missed, exactly once.
+//
+// All local subscribers of a channel hear the same events (one Bun topic), so one view per channel stands for all of
+// them. Member events are checked against it before delivery: an arrival the clients already know, or a departure of
+// someone they do not list, is not news and is not delivered — which makes a repeated announcement (a node that was
+// judged dead re-announced, a catch-up after an outage) harmless. Every fresh member list (a new subscriber's, or a
+// re-sync after the link came back) brings the view, and so the clients, to it: missing members are announced as
+// added, and — only when every node answered — members nobody holds any more as removed; but an event that reached
+// the clients after the list was asked for is newer than the list, and the list does not undo it.
+
+export interface ViewChange {
+  added: [string, unknown][];
+  removed: string[];
+}
+
+/** A list of members read from the cluster: `since` when the question went out, `complete` if every node answered. */
+export interface MemberList {
+  members: Map<string, unknown>;
+  complete: boolean;
+  since: number;
+}
+
+/** A member as the clients here know it; a departure is kept a while (`here` false) so an older list cannot undo it. */
+interface Entry {
+  info: unknown;
+  here: boolean;
+  /** As of when the clients know this (ms): an event's arrival, or when a list was asked for. */
+  at: number;
+}
+
+/** Far longer than a member list takes to gather (the ask timeout). */
+const FORGET_MS = 30_000;
+
+export class PresenceViews {
+  readonly #views = new Map<string, Map<string, Entry>>();
+
+  /** Is this member event news for the clients here? Updates the view when it is. */
+  admit(key: string, user: string, up: boolean, info: unknown): boolean {
+    const view = this.#views.get(key);
+    if (!view) return true; // nobody here tracks the channel: the topic has no subscriber either
+    if (up === (view.get(user)?.here ?? false)) return false;
+    view.set(user, { info: up ? info : undefined, here: up, at: Date.now() });
+    return true;
+  }
+
+  /**
+   * The clients here are to list `list.members` — returns what to tell them. An event that reached them after the
+   * list was asked for is newer than the list and stands. A partial list (an outage, a node that missed the timeout)
+   * only adds: a member it lacks may be on a node that did not answer.
+   */
+  reconcile(key: string, list: MemberList): ViewChange {
+    const now = Date.now();
+    let view = this.#views.get(key);
+    if (!view) {
+      this.#views.set(key, (view = new Map()));
+      for (const [id, info] of list.members) view.set(id, { info, here: true, at: list.since });
+      return { added: [], removed: [] };
+    }
+    const added: [string, unknown][] = [];
+    const removed: string[] = [];
+    for (const [id, info] of list.members) {
+      const entry = view.get(id);
+      if (entry?.here || (entry && entry.at >= list.since)) continue;
+      added.push([id, info]);
+      view.set(id, { info, here: true, at: list.since });
+    }
+    for (const [id, entry] of view) {
+      if (entry.here && list.complete && entry.at < list.since && !list.members.has(id)) {
+        removed.push(id);
+        view.set(id, { info: undefined, here: false, at: list.since });
+      } else if (!entry.here && now - entry.at > FORGET_MS) {
+        view.delete(id);
+      }
+    }
+    return { added, removed };
+  }
+
+  /** The members the clients here list now (for a new subscriber when the cluster's answer was partial). */
+  members(key: string): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const [id, entry] of this.#views.get(key) ?? []) if (entry.here) out.set(id, entry.info);
+    return out;
+  }
+
+  /** The channel has no subscriber here any more. */
+  drop(key: string): void {
+    this.#views.delete(key);
+  }
+
+  has(key: string): boolean {
+    return this.#views.has(key);
+  }
+
+  keys(): string[] {
+    return [...this.#views.keys()];
+  }
+}
