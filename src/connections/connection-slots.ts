@@ -2,21 +2,23 @@
 // exist / isEstablished / getClientInfo / connections / count for all of them, synchronously. The only code that
 // knows this region's offsets.
 //
-//   header  16 x i32     [0] open  [1] handshaking  [2] slot cursor  [3] slots ever claimed  [4] worker indexes used
+//   header  16 x i32     [0] open  [1] handshaking  [2] slot cursor  [3] slots in use so far  [4] worker indexes used
 //   nodes   256 x i32    the adapter node id of each worker index (0 = none): which fds are this machine's
 //   slots   S x 128 B    word 0  state: 0 free, else owner tag (worker index + 1) x 4 + phase (1 handshake, 2 open)
 //                        word 1  version: odd while the owner writes (readers retry: a seqlock)
 //                        word 2  claims: times the slot was claimed (its fd's generation + 1)
 //                        word 3  flags: bit 0 the url was cut to fit
 //                        f64  2  fd             f64 3  connect time (epoch ms)
-//                        word 8..11  byte lengths of address, protocol, per-IP key, url
-//                        bytes 48..127  address | protocol | per-IP key | url (cut to what is left)
+//                        word 8..11  byte lengths of per-IP key, address, protocol, url
+//                        bytes 48..127  per-IP key | address | protocol | url (cut to what is left)
 //
 // An fd names its slot: fd = seq * NODE_SPACE + node with seq = generation * S + slot + 1, so any worker finds a
-// connection's slot from its fd alone and checks the fd stored there. A slot is claimed round-robin, so it is
-// reused only after every other free slot was; an fd repeats only after 2^33 connections on this machine.
+// connection's slot from its fd alone and checks the fd stored there. Slots are claimed as claim.ts says (the table
+// stays as small as its busiest moment); a slot serves 2^33 / S connections before its fds repeat (65,535 with the
+// default S).
 import { NODE_SPACE } from '../adapters/cluster-adapter';
 import { OdyError } from '../errors';
+import { claimSlot } from './claim';
 import type { Region } from './region';
 
 const HEADER_WORDS = 16;
@@ -29,8 +31,6 @@ const OPEN = 2;
 /** seq must stay below 2^33 so that an fd (seq * 2^20 + node) stays an exact integer. */
 const SEQ_SPACE = 2 ** 33;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** What any worker can read about any connection of the machine. */
 export interface SlotInfo {
@@ -47,12 +47,12 @@ export class ConnectionSlots {
   readonly slots: number;
   readonly #i32: Int32Array;
   readonly #f64: Float64Array;
-  readonly #bytes: Uint8Array;
+  /** The region as a Buffer: strings are written and read in place, with no view made per call. */
+  readonly #buf: Buffer;
   readonly #head: number;
   readonly #nodes: number;
   readonly #slotsAt: number;
   readonly #generations: number;
-  readonly #text = new Uint8Array(TEXT);
 
   static bytesFor(slots: number): number {
     return (HEADER_WORDS + MAX_WORKERS) * 4 + slots * SLOT;
@@ -69,7 +69,7 @@ export class ConnectionSlots {
     this.slots = slots;
     this.#i32 = region.i32;
     this.#f64 = region.f64;
-    this.#bytes = region.bytes;
+    this.#buf = Buffer.from(region.bytes.buffer, region.bytes.byteOffset, region.bytes.byteLength);
     this.#head = base >> 2;
     this.#nodes = this.#head + HEADER_WORDS;
     this.#slotsAt = base + (HEADER_WORDS + MAX_WORKERS) * 4;
@@ -95,26 +95,19 @@ export class ConnectionSlots {
 
   /** A free slot for a new handshake, named by the fd `fdOf(seq)` gives; throws when every slot is in use. */
   claim(fdOf: (seq: number) => number): number {
-    for (let tries = 0; tries < this.slots; tries++) {
-      const slot = Atomics.add(this.#i32, this.#head + 2, 1) & (this.slots - 1);
-      const w = this.#word(slot);
-      if (Atomics.compareExchange(this.#i32, w, 0, this.tag * 4 + HANDSHAKE) !== 0) continue;
-      for (let high = Atomics.load(this.#i32, this.#head + 3); high <= slot; high = Atomics.load(this.#i32, this.#head + 3)) {
-        if (Atomics.compareExchange(this.#i32, this.#head + 3, high, slot + 1) === high) break;
-      }
-      const claims = this.#i32[w + 2]! >= this.#generations ? 1 : this.#i32[w + 2]! + 1;
-      const fd = fdOf((claims - 1) * this.slots + slot + 1);
-      Atomics.add(this.#i32, w + 1, 1);
-      this.#i32[w + 2] = claims;
-      this.#i32[w + 3] = 0;
-      this.#f64[(w >> 1) + 2] = fd;
-      this.#f64[(w >> 1) + 3] = 0;
-      this.#i32[w + 8] = this.#i32[w + 9] = this.#i32[w + 10] = this.#i32[w + 11] = 0;
-      Atomics.add(this.#i32, w + 1, 1);
-      Atomics.add(this.#i32, this.#head + 1, 1);
-      return fd;
-    }
-    throw new OdyError(`the machine's connection table is full (${this.slots} connections, config additional.table.connections)`, 'E_TABLE_FULL');
+    const slot = this.#claimSlot();
+    const w = this.#word(slot);
+    const claims = this.#i32[w + 2]! >= this.#generations ? 1 : this.#i32[w + 2]! + 1;
+    const fd = fdOf((claims - 1) * this.slots + slot + 1);
+    Atomics.add(this.#i32, w + 1, 1);
+    this.#i32[w + 2] = claims;
+    this.#i32[w + 3] = 0;
+    this.#f64[(w >> 1) + 2] = fd;
+    this.#f64[(w >> 1) + 3] = 0;
+    this.#i32[w + 8] = this.#i32[w + 9] = this.#i32[w + 10] = this.#i32[w + 11] = 0;
+    Atomics.add(this.#i32, w + 1, 1);
+    Atomics.add(this.#i32, this.#head + 1, 1);
+    return fd;
   }
 
   /** The handshake of `fd` (this worker's) became an open WebSocket. */
@@ -123,42 +116,24 @@ export class ConnectionSlots {
     if (w < 0) return;
     Atomics.add(this.#i32, w + 1, 1);
     this.#f64[(w >> 1) + 3] = info.connectTime;
-    const ipKeyLen = this.#i32[w + 10]!;
-    const ipKey = ipKeyLen ? this.#bytes.slice(this.#textAt(w) + this.#i32[w + 8]! + this.#i32[w + 9]!, this.#textAt(w) + this.#i32[w + 8]! + this.#i32[w + 9]! + ipKeyLen) : undefined;
-    let at = 0;
-    const put = (text: string, word: number) => {
-      const { written, read } = encoder.encodeInto(text, this.#text.subarray(at));
-      this.#i32[w + word] = written;
-      at += written;
-      return read === text.length;
-    };
-    put(info.remoteAddress, 8);
-    put(info.protocol, 9);
-    if (ipKey && at + ipKey.byteLength <= TEXT) {
-      this.#text.set(ipKey, at);
-      at += ipKey.byteLength;
-    } else {
-      this.#i32[w + 10] = 0;
-    }
-    this.#i32[w + 3] = put(info.url, 11) ? 0 : 1;
-    this.#bytes.set(this.#text.subarray(0, at), this.#textAt(w));
+    let at = this.#textAt(w) + this.#i32[w + 8]!; // after the per-IP key
+    const end = this.#textAt(w) + TEXT;
+    at += this.#i32[w + 9] = this.#buf.write(info.remoteAddress, at, end - at);
+    at += this.#i32[w + 10] = this.#buf.write(info.protocol, at, end - at);
+    const url = (this.#i32[w + 11] = this.#buf.write(info.url, at, end - at));
+    this.#i32[w + 3] = url === end - at && Buffer.byteLength(info.url) > url ? 1 : 0;
     Atomics.store(this.#i32, w, this.tag * 4 + OPEN);
     Atomics.add(this.#i32, w + 1, 1);
     Atomics.sub(this.#i32, this.#head + 1, 1);
     Atomics.add(this.#i32, this.#head, 1);
   }
 
-  /** Remembers the per-IP key a handshake was counted under, so a reaper can give the count back. */
+  /** Remembers the per-IP key a handshake was counted under (before it opens), so a reaper can give the count back. */
   countedUnder(fd: number, key: string): void {
     const w = this.#mine(fd);
-    if (w < 0) return;
+    if (w < 0 || Buffer.byteLength(key) > TEXT) return;
     Atomics.add(this.#i32, w + 1, 1);
-    const { written, read } = encoder.encodeInto(key, this.#text);
-    if (read === key.length && written <= TEXT) {
-      this.#bytes.set(this.#text.subarray(0, written), this.#textAt(w));
-      this.#i32[w + 8] = this.#i32[w + 9] = 0;
-      this.#i32[w + 10] = written;
-    }
+    this.#i32[w + 8] = this.#buf.write(key, this.#textAt(w), TEXT);
     Atomics.add(this.#i32, w + 1, 1);
   }
 
@@ -223,14 +198,20 @@ export class ConnectionSlots {
       const w = this.#word(slot);
       if (this.#i32[w]! >> 2 !== tag) continue;
       if (this.#i32[w + 1]! & 1) this.#i32[w + 1] = this.#i32[w + 1]! + 1; // it died mid-write
-      const at = this.#textAt(w) + this.#i32[w + 8]! + this.#i32[w + 9]!;
-      gone.push({ fd: this.#f64[(w >> 1) + 2]!, ipKey: decoder.decode(this.#bytes.subarray(at, at + this.#i32[w + 10]!)) });
+      const at = this.#textAt(w);
+      gone.push({ fd: this.#f64[(w >> 1) + 2]!, ipKey: this.#buf.toString('utf8', at, at + this.#i32[w + 8]!) });
       this.#free(w);
     }
     return gone;
   }
 
   // -- internals --
+
+  #claimSlot(): number {
+    const slot = claimSlot(this.#i32, this.#head + 2, this.#head + 3, this.slots, (n) => this.#word(n), this.tag * 4 + HANDSHAKE);
+    if (slot < 0) throw new OdyError(`the machine's connection table is full (${this.slots} connections, config additional.table.connections)`, 'E_TABLE_FULL');
+    return slot;
+  }
 
   #slotOf(fd: number): number {
     return (Math.floor(fd / NODE_SPACE) - 1) & (this.slots - 1);
@@ -261,16 +242,10 @@ export class ConnectionSlots {
   #read(w: number): SlotInfo | null {
     const state = this.#i32[w]!;
     if ((state & 3) !== OPEN) return null;
-    let at = this.#textAt(w);
-    const text = (word: number) => {
-      const len = this.#i32[w + word]!;
-      const s = decoder.decode(this.#bytes.subarray(at, at + len));
-      at += len;
-      return s;
-    };
-    const remoteAddress = text(8);
-    const protocol = text(9);
-    at += this.#i32[w + 10]!;
+    let at = this.#textAt(w) + this.#i32[w + 8]!;
+    const text = (word: number) => this.#buf.toString('utf8', at, (at += this.#i32[w + word]!));
+    const remoteAddress = text(9);
+    const protocol = text(10);
     const url = text(11);
     return { fd: this.#f64[(w >> 1) + 2]!, remoteAddress, protocol, url, connectTime: this.#f64[(w >> 1) + 3]!, worker: (state >> 2) - 1 };
   }

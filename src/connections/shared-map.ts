@@ -1,7 +1,7 @@
 // A string-keyed map in shared memory, read and written by every process of one machine: FdsTable's rows and the
 // per-IP counters live in one each. This module is the only code that knows its offsets.
 //
-//   header  8 x i32      [0] rows in use  [1] row cursor  [2] rows ever claimed (high-water mark)
+//   header  8 x i32      [0] rows in use  [1] row cursor  [2] rows used so far (claim.ts)
 //   locks   B x i32      one spin lock per bucket: 0 free, else the holder's tag (worker index + 1)
 //   index   B x 8 ways   [i32 hash (0 = empty way), i32 row + 1]; a key lives in one of two buckets
 //   rows    R x rowSize  [i32 state][i32 version][i32 keyLen][i32 valLen][value bytes ...][key bytes ...]
@@ -9,9 +9,10 @@
 //
 // Writers lock the key's two buckets (lower index first), so a key is checked and inserted atomically and two
 // writers of different buckets never wait for each other. Readers take no lock: they read a row between two equal,
-// even versions (a seqlock). Rows are claimed round-robin from a cursor, so a fresh table fills its first pages
-// first. A deleted key frees its way at once: lookups scan both buckets whole, so there are no tombstones.
+// even versions (a seqlock). Rows are claimed as claim.ts says, so the table's pages are as many as its busiest
+// moment needed. A deleted key frees its way at once: lookups scan both buckets whole, so there are no tombstones.
 import { OdyError } from '../errors';
+import { claimSlot } from './claim';
 import type { Region } from './region';
 
 const WAYS = 8;
@@ -314,16 +315,9 @@ export class SharedMap {
   }
 
   #claimRow(): number {
-    for (let tries = 0; tries < this.rows; tries++) {
-      const row = (Atomics.add(this.#i32, this.#head + 1, 1) >>> 0) % this.rows;
-      const w = this.#rowWord(row);
-      if (Atomics.compareExchange(this.#i32, w, 0, this.tag) !== 0) continue;
-      for (let high = Atomics.load(this.#i32, this.#head + 2); high <= row; high = Atomics.load(this.#i32, this.#head + 2)) {
-        if (Atomics.compareExchange(this.#i32, this.#head + 2, high, row + 1) === high) break;
-      }
-      return row;
-    }
-    throw full(this.rows, 'every row is in use');
+    const row = claimSlot(this.#i32, this.#head + 1, this.#head + 2, this.rows, (n) => this.#rowWord(n), this.tag);
+    if (row < 0) throw full(this.rows, 'every row is in use');
+    return row;
   }
 
   #unlink(way: number, row: number): void {
