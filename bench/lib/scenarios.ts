@@ -3,7 +3,22 @@ import type { GenResult } from './gen';
 import { PUSHER_APP } from './pusher-app';
 import type { Kind } from './servers';
 
-export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'idle-app' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'fanout-redis' | 'pusher-fanout' | 'pusher-connect';
+export type ScenarioId =
+  | 'echo'
+  | 'fanout'
+  | 'idle'
+  | 'idle-app'
+  | 'handshake'
+  | 'echo2w'
+  | 'fanout2w'
+  | 'idle2w'
+  | 'fanout-redis'
+  | 'pusher-fanout'
+  | 'pusher-connect'
+  | 'presence-join'
+  | 'presence-join2'
+  | 'presence-join3'
+  | 'presence-churn';
 export type Metrics = Record<string, number | null>;
 
 export type Scenario = {
@@ -16,9 +31,11 @@ export type Scenario = {
   baseline?: ScenarioId;
   /** Which baseline metric is compared, and the name of the ratio: by default rate, as 'scaling'. */
   compare?: { metric: string; as: string };
-  /** Two single-worker nodes on their own ports joined by a throwaway redis-server. */
+  /** Single-worker nodes on their own ports joined by a throwaway redis-server. */
   redis?: boolean;
-  /** Pusher protocol: ody with a Pusher app, raw Bun as the Pusher floor peer (bench/peers/bun-pusher-floor.ts). */
+  /** With redis: how many nodes. @default 2 */
+  nodes?: number;
+  /** Pusher protocol: ody with a Pusher app, raw Bun as the Pusher floor peer (bench/peers/bun-pusher-floor.ts), Soketi. */
   pusher?: boolean;
   /**
    * Pairs of runs per round: the handshake runs last 5 s, and on this VM two runs of one server 5 s apart differ
@@ -28,7 +45,7 @@ export type Scenario = {
   repeat?: number;
   /** ody as an app binary made by `ody build`, and raw Bun run from that same file. */
   app?: boolean;
-  /** Servers that have an implementation of this scenario; default all. */
+  /** Servers that have an implementation of this scenario; default ody, raw Bun and Node ws. */
   kinds?: Kind[];
   args(quick: boolean): Record<string, number | string>;
   timeoutS(quick: boolean): number;
@@ -49,10 +66,33 @@ export const METRIC_LABELS: Record<string, string> = {
   kb_vs_1w: 'RSS growth/conn vs 1 worker',
   alive: 'connections held',
   scaling: 'scaling vs 1 worker',
+  converge_ms: 'ms until every member saw every join',
+  kb_per: 'KB sent per {unit}',
+  cpu_vs_1n: 'CPU/{unit} vs 1 node',
+  cpu_ms_per_s: 'server CPU ms per second',
+  p99_added_us: 'p99 member_added µs',
+  p99_removed_us: 'p99 member_removed µs',
 };
 
 /** Metrics where a smaller number is better (ratios below 1 favour ody). */
-export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'kb_vs_1w']);
+export const LOWER_IS_BETTER = new Set([
+  'p50_us',
+  'p99_us',
+  'cpu_per',
+  'gen_cpu_per',
+  'kb_per_conn',
+  'warm_kb_per_conn',
+  'base_rss_mb',
+  'base_anon_mb',
+  'base_file_mb',
+  'kb_vs_1w',
+  'converge_ms',
+  'kb_per',
+  'cpu_vs_1n',
+  'cpu_ms_per_s',
+  'p99_added_us',
+  'p99_removed_us',
+]);
 
 const echoArgs = (quick: boolean, duration: number) => ({
   mode: 'echo',
@@ -77,6 +117,11 @@ const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 5
 const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'alive'];
 // wsgen signs the API requests with the same app the servers are configured with.
 const pusherApp = { app: PUSHER_APP.id, key: PUSHER_APP.key, secret: PUSHER_APP.secret };
+// Presence: 2,000 distinct users join presence-bench, 32 subscribes unanswered at a time (a reconnect storm with a
+// bound), members spread over the nodes in turn. Every join is O(members) for the server by the protocol (the list
+// to the new member, one member_added to each other member), so the run is O(members²) deliveries: 2 million here.
+const presenceArgs = (q: boolean) => ({ mode: 'presence', conns: q ? 500 : 2000, conc: 32, ...pusherApp });
+const PRESENCE_ROWS = ['rate', 'cpu_per', 'converge_ms', 'kb_per', 'p99_us', 'gen_cpu_per'];
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -209,6 +254,62 @@ export const SCENARIOS: Scenario[] = [
     timeoutS: () => 40,
     rows: ['rate', 'cpu_per', 'gen_cpu_per'],
   },
+  {
+    id: 'presence-join',
+    title: 'presence join: 2,000 users join one presence channel, 32 at a time, 1 node',
+    unit: 'join',
+    units: 'joins',
+    workers: 1,
+    pusher: true,
+    kinds: ['ody', 'soketi'],
+    args: presenceArgs,
+    timeoutS: () => 120,
+    rows: PRESENCE_ROWS,
+  },
+  {
+    id: 'presence-join2',
+    title: 'presence join on 2 nodes over Redis: 2,000 users, every other one on node B',
+    unit: 'join',
+    units: 'joins',
+    workers: 1,
+    pusher: true,
+    redis: true,
+    baseline: 'presence-join',
+    compare: { metric: 'cpu_per', as: 'cpu_vs_1n' },
+    kinds: ['ody', 'soketi'],
+    args: presenceArgs,
+    timeoutS: () => 150,
+    rows: [...PRESENCE_ROWS, 'cpu_vs_1n'],
+  },
+  {
+    id: 'presence-join3',
+    title: 'presence join on 3 nodes over Redis: 2,000 users, user i on node i mod 3',
+    unit: 'join',
+    units: 'joins',
+    workers: 1,
+    pusher: true,
+    redis: true,
+    nodes: 3,
+    baseline: 'presence-join',
+    compare: { metric: 'cpu_per', as: 'cpu_vs_1n' },
+    kinds: ['ody'],
+    args: presenceArgs,
+    timeoutS: () => 150,
+    rows: [...PRESENCE_ROWS, 'cpu_vs_1n'],
+  },
+  {
+    id: 'presence-churn',
+    title: 'presence churn on 2 nodes: 2,000 members, 2% leave (unsubscribe) and rejoin 0.5 s later per second',
+    unit: 'leave or rejoin',
+    units: 'leaves+rejoins',
+    workers: 1,
+    pusher: true,
+    redis: true,
+    kinds: ['ody', 'soketi'],
+    args: (q) => ({ mode: 'pchurn', conns: q ? 500 : 2000, conc: 32, churn: 0.02, duration: q ? 10 : 30, ...pusherApp }),
+    timeoutS: (q) => (q ? 90 : 150),
+    rows: ['rate', 'cpu_ms_per_s', 'p50_us', 'p99_added_us', 'p99_removed_us', 'gen_cpu_per'],
+  },
 ];
 
 /** Turns one wsgen report into the figures the table and JSON use. */
@@ -231,6 +332,30 @@ export function metricsOf(s: Scenario, g: GenResult, split?: { anon_kb: number; 
       base_file_mb: split ? split.file_kb / 1024 : null,
       alive: Number(g.conns_alive),
       other_busy,
+    };
+  }
+  if (g.mode === 'presence') {
+    // joins/s up to the last subscription_succeeded; CPU over the whole phase, until every member_added is in.
+    return {
+      rate: units && Number(g.join_s) > 0 ? units / Number(g.join_s) : null,
+      cpu_per: per(g.server_cpu_us),
+      converge_ms: Number(g.converge_ms),
+      kb_per: units ? Number(g.bytes_in) / 1024 / units : null,
+      p50_us: pct(g.p50_us),
+      p99_us: pct(g.p99_us),
+      gen_cpu_per: per(g.gen_cpu_us),
+      ...busy,
+    };
+  }
+  if (g.mode === 'pchurn') {
+    return {
+      rate: units && g.elapsed_s > 0 ? units / g.elapsed_s : null,
+      cpu_ms_per_s: g.elapsed_s > 0 ? g.server_cpu_us / 1000 / g.elapsed_s : null,
+      p50_us: pct(g.p50_us),
+      p99_added_us: pct(g.p99_added_us),
+      p99_removed_us: pct(g.p99_removed_us),
+      gen_cpu_per: per(g.gen_cpu_us),
+      ...busy,
     };
   }
   return {
