@@ -28,6 +28,8 @@ static Hmac key;
 static char path[160];
 static int nodes = 1, measuring;
 static long established, joined, complete, added, removed, bytes_in, sent_joins, leaves;
+/* The errors by kind, so a run says which promise broke and how often. */
+static long e_early, e_dup_added, e_unknown_removed, e_list;
 
 /* Per-event latency histograms (10 µs buckets up to 2 s): the global one gets both, these one kind each. */
 #define LB 200000
@@ -98,9 +100,11 @@ static void leave(Conn *c) {
   leaves++;
 }
 
+/* The frame's end is shown: it names the user, where the start only repeats the event and channel. */
 static void bad(Conn *c, const char *what, const char *d, size_t len) {
   char why[150];
-  snprintf(why, sizeof why, "%s: %.*s", what, (int)(len < 90 ? len : 90), d);
+  size_t n = len < 70 ? len : 70;
+  snprintf(why, sizeof why, "%s: ...%.*s", what, (int)n, d + len - n);
   error_note(why, c->id);
 }
 
@@ -113,14 +117,14 @@ static void got_list(Conn *c, Mem *m, const char *d, size_t len) {
   for (const char *p = ids;;) {
     int u = next_user(&p, close);
     if (u < 0) break;
-    if (bit(m, u)) error_note("a user twice in subscription_succeeded", c->id);
+    if (bit(m, u)) { e_list++; error_note("a user twice in subscription_succeeded", c->id); }
     else { set_bit(m, u, 1); m->seen++; }
   }
   const char *cnt = memmem(d, len, "count", 5);
   long count = -1;
   if (cnt) for (const char *p = cnt; p < end; p++) if (*p >= '0' && *p <= '9') { count = atol(p); break; }
-  if (count != m->seen) error_note("presence count differs from its ids", c->id);
-  if (!bit(m, c->id)) error_note("own user missing from subscription_succeeded", c->id);
+  if (count != m->seen) { e_list++; error_note("presence count differs from its ids", c->id); }
+  if (!bit(m, c->id)) { e_list++; error_note("own user missing from subscription_succeeded", c->id); }
   m->stage = M_MEMBER;
   m->rejoin = 0;
   joined++;
@@ -131,6 +135,7 @@ static void got_member(Conn *c, Mem *m, int up, const char *d, size_t len) {
   if (m->stage != M_MEMBER) {
     /* After a leave, frames sent before the server read the unsubscribe may still be on the way. */
     if (m->stage == M_LEFT || m->rejoin) return;
+    e_early++;
     bad(c, up ? "member_added before subscription_succeeded" : "member_removed before subscription_succeeded", d, len);
     return;
   }
@@ -141,13 +146,13 @@ static void got_member(Conn *c, Mem *m, int up, const char *d, size_t len) {
   if (u == c->id) { bad(c, "a member told about itself", d, len); return; }
   int before = is_complete(m);
   if (up) {
-    if (bit(m, u)) { bad(c, "member_added twice (or for a member in the list)", d, len); return; }
+    if (bit(m, u)) { e_dup_added++; bad(c, "member_added twice (or for a member in the list)", d, len); return; }
     set_bit(m, u, 1);
     m->seen++;
     added++;
     if (measuring) lat_add(lat_added, &n_added, g_now - mem[u].join_at);
   } else {
-    if (!bit(m, u)) { bad(c, "member_removed for a user not in the list", d, len); return; }
+    if (!bit(m, u)) { e_unknown_removed++; bad(c, "member_removed for a user not in the list", d, len); return; }
     set_bit(m, u, 0);
     m->seen--;
     removed++;
@@ -263,6 +268,7 @@ int mode_presence(void) {
   long bad_views = incomplete(), got_added = added;
   close_conns(0, o.conns, 3);  /* the closes send member_removed, which is not counted */
   report_begin(&a, &b, joined);
+  printf(",\"early\":%ld,\"dup_added\":%ld,\"unknown_removed\":%ld,\"list_errors\":%ld", e_early, e_dup_added, e_unknown_removed, e_list);
   printf(",\"nodes\":%d,\"members\":%d,\"conc\":%d,\"join_s\":%.4f,\"converge_ms\":%.1f,\"bytes_in\":%ld,\"member_added\":%ld,"
          "\"incomplete_views\":%ld,\"p50_us\":%ld,\"p99_us\":%ld,\"p99_added_us\":%ld}\n",
          nodes, o.conns, o.conc, (double)(joined_at - t0) / 1e6, (double)(b.t - t0) / 1e3, bytes_in, got_added, bad_views,
@@ -279,6 +285,7 @@ int mode_pchurn(void) {
   if (!converge(3, &next)) error_note("members never all joined before the churn", -1);
   added = removed = 0;
   long setup_errors = st.errors;
+  e_early = e_dup_added = e_unknown_removed = e_list = 0;  /* from here on, the kinds count the churn's own */
   hist_reset();
   measuring = 1;
   snap(&a);
@@ -308,6 +315,7 @@ int mode_pchurn(void) {
   long bad_views = incomplete(), got_added = added, got_removed = removed;
   close_conns(0, o.conns, 3);
   report_begin(&a, &b, leaves * 2);
+  printf(",\"early\":%ld,\"dup_added\":%ld,\"unknown_removed\":%ld,\"list_errors\":%ld", e_early, e_dup_added, e_unknown_removed, e_list);
   printf(",\"setup_errors\":%ld,\"nodes\":%d,\"members\":%d,\"leaves\":%ld,\"member_added\":%ld,\"member_removed\":%ld,\"settle_ms\":%.1f,"
          "\"incomplete_views\":%ld,\"p50_us\":%ld,\"p99_us\":%ld,\"p99_added_us\":%ld,\"p99_removed_us\":%ld}\n",
          setup_errors, nodes, o.conns, leaves, got_added, got_removed, (double)(settled - b.t) / 1e3, bad_views, hist_pct(0.5), hist_pct(0.99),

@@ -171,6 +171,10 @@ export function table(results: Results, scenarios: Scenario[], selected: Kind[])
       const errs = c.runs.reduce((n, r) => n + r.errors, 0);
       const first = c.runs.find((r) => r.errors > 0)?.firstError;
       if (errs > 0) out.push(`  ${k}: ${errs.toLocaleString('en-US')} generator-detected errors, first: ${first}`);
+      // Presence runs count their errors by kind (bench/gen/presence.c): which promise broke, how often.
+      const kinds = { dup_added: 'member_added twice', early: 'member event before subscription_succeeded', unknown_removed: 'member_removed for a user not in the list', list_errors: 'bad list', incomplete_views: 'members whose final list is not every member', setup_errors: 'errors while all first joined (before the churn)' };
+      const counts = Object.entries(kinds).map(([f, label]) => [label, c.runs.reduce((n, r) => n + (Number(r.raw?.[f]) || 0), 0)] as const).filter(([, n]) => n > 0);
+      if (counts.length > 0) out.push(`  ${k}: ${counts.map(([label, n]) => `${label} ${n.toLocaleString('en-US')}`).join('; ')}`);
       const other = Math.max(0, ...c.runs.map((r) => r.metrics?.other_busy ?? 0));
       if (other > 0.15 && !s.id.startsWith('idle')) out.push(`  ${k}: other load on the machine took up to ${fmt(other * 100)}% of a core during these runs`);
       const ceil = s.baseline && s.workers > 1 && !c.failure ? ceiling(results[s.baseline]?.[k]?.median, s.workers) : null;
