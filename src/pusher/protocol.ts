@@ -65,7 +65,7 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
   }
   if (conn.channels.has(name) && !member) return void ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
   if (member) {
-    const members = await layer.members(app, name);
+    const members = await layer.members(app, name, ws);
     if (conn.closed) return;
     if (!members.has(member.id) && members.size >= app.maxPresenceMembers) {
       return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));

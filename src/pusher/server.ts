@@ -14,6 +14,7 @@ import { answerGone, type GoneQuery, nodeGone } from './departures';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { Liveness } from './liveness';
+import { MemberLists } from './member-lists';
 import { handleFrame } from './protocol';
 import { keyOf, type Member, Registry, topicOf } from './registry';
 import { socketId } from './socket-id';
@@ -42,7 +43,7 @@ export interface PusherConn {
 /** Messages between the Pusher layers of different nodes (Adapter.tell). */
 type Told = { p: 'pub'; key: string; d: string; x: number[]; cache: boolean } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'). */
-type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
+type Asked = TransitionQuery | GoneQuery | { p: 'cache'; key: string } | { p: 'members'; key: string; fd?: number } | { p: 'channels'; app: string; prefix: string } | { p: 'online'; app: string; ids: string[] };
 
 export const pusherOf = (ws: Socket) => ws.data.pusher as PusherConn;
 
@@ -57,6 +58,8 @@ export class PusherServer implements NodeExtension {
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
   readonly #maxBodySize: number;
+  /** Each presence member reaches a joiner once, in its list or by an event (member-lists.ts). */
+  readonly #lists = new MemberLists();
   readonly log = logger.withTag('pusher');
 
   constructor(
@@ -145,6 +148,7 @@ export class PusherServer implements NodeExtension {
     this.#liveness.delete(ws);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
+    this.#lists.forget(ws);
     for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
     this.users.signOut(ws, conn.app);
   }
@@ -167,8 +171,12 @@ export class PusherServer implements NodeExtension {
     const key = keyOf(app.id, channel);
     conn.channels.set(channel, { userId: member?.id });
     if (this.registry.subscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.add(`c\u0000${key}`);
-    if (member && this.registry.join(key, member, ws)) this.transitions.add(`m\u0000${key}\u0000${member.id}`);
+    if (member && this.registry.join(key, member, ws)) {
+      this.#lists.arrived(key, member.id);
+      this.transitions.add(`m\u0000${key}\u0000${member.id}`);
+    }
     ws.subscribe(topicOf(key));
+    this.#lists.close(key, ws);
     if (app.subscriptionCount && !member) this.#counts.changed(app, channel);
   }
 
@@ -179,7 +187,10 @@ export class PusherServer implements NodeExtension {
     conn.channels.delete(channel);
     const key = keyOf(app.id, channel);
     if (!conn.closed) ws.unsubscribe(topicOf(key));
-    if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
+    if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) {
+      this.#lists.left(key, sub.userId);
+      this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
+    }
     if (this.registry.unsubscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
     if (app.subscriptionCount && sub.userId === undefined) this.#counts.changed(app, channel);
     return true;
@@ -212,17 +223,28 @@ export class PusherServer implements NodeExtension {
     return this.cache.last(key, () => this.node.adapter.ask({ kind: 'app', q: { p: 'cache', key } satisfies Asked }));
   }
 
-  /** Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). */
-  async members(app: ResolvedApp, channel: string): Promise<Map<string, unknown>> {
+  /**
+   * Presence members of a channel on every node, merged by user id (asked of the nodes that hold them). For a
+   * `joiner`, the list is one it hears each member in exactly once, with the events after it (member-lists.ts).
+   */
+  async members(app: ResolvedApp, channel: string, joiner?: Socket): Promise<Map<string, unknown>> {
     const key = keyOf(app.id, channel);
+    const out = new Map<string, unknown>();
+    if (joiner) this.#lists.open(key, joiner, out);
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (list: unknown, node: number) => {
       for (const m of (list as Member[] | null) ?? []) this.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
     };
-    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
-    const out = new Map<string, unknown>();
-    for (const list of [this.registry.members(key), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
+    const fd = joiner?.data.fd;
+    const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key, fd } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
+    for (const list of [this.#listing(key, fd), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
     return out;
+  }
+
+  /** This node's members of a channel, for a list going to the joiner `fd` (when there is one). */
+  #listing(key: string, fd?: number): Member[] {
+    this.#lists.listed(key, fd, (userId) => this.transitions.settled(`m\u0000${key}\u0000${userId}`));
+    return this.registry.members(key);
   }
 
   /** Occupied channels of an app on every node: subscriptions summed, presence users merged. */
@@ -267,12 +289,14 @@ export class PusherServer implements NodeExtension {
     if (kind === 'm') {
       const key = keyOf(appId, channel);
       const info = this.registry.memberInfo(key, userId!);
+      const listed = this.#lists.announced(key, userId!, up); // joiners whose list already says so
       if (up) {
-        const except = [...this.registry.userSockets(key, userId!)].map((ws) => ws.data.fd);
+        const except = [...[...this.registry.userSockets(key, userId!)].map((ws) => ws.data.fd), ...listed];
         this.publish(app, channel, frame('pusher_internal:member_added', JSON.stringify({ user_id: userId, user_info: info }), channel), except);
       } else {
-        this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel));
+        this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel), listed);
       }
+      this.#lists.follow(key, userId!, up, info);
       this.webhooks.transition(app, tkey, up, held, { name: up ? 'member_added' : 'member_removed', channel, user_id: userId });
     } else {
       this.webhooks.transition(app, tkey, up, held, { name: up ? 'channel_occupied' : 'channel_vacated', channel });
@@ -289,8 +313,15 @@ export class PusherServer implements NodeExtension {
   // -- NodeExtension: what other nodes' Pusher layers send and ask --
   told(_from: number, data: unknown): void {
     const told = data as Told;
-    if (told.p === 'pub') this.#deliver(told.key, told.d, told.x, told.cache);
-    else if (told.p === 'term') this.#terminate(told.key);
+    if (told.p === 'pub') {
+      this.#deliver(told.key, told.d, told.x, told.cache);
+      // Read only while a joiner's list of this channel is being built here (member-lists.ts).
+      if (this.#lists.watching(told.key) && told.d.startsWith('{"event":"pusher_internal:member_')) {
+        const event = JSON.parse(told.d) as { event: string; data: string };
+        const m = JSON.parse(event.data) as { user_id: string; user_info?: unknown };
+        this.#lists.follow(told.key, m.user_id, event.event === 'pusher_internal:member_added', m.user_info);
+      }
+    } else if (told.p === 'term') this.#terminate(told.key);
     else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
   }
 
@@ -302,7 +333,7 @@ export class PusherServer implements NodeExtension {
       case 'gone':
         return answerGone(asked, this.transitions);
       case 'members':
-        return this.registry.members(asked.key);
+        return this.#listing(asked.key, asked.fd);
       case 'channels':
         return this.registry.channels(asked.app, asked.prefix);
       case 'cache':

@@ -72,6 +72,11 @@ export class Transitions {
     this.#run(key, entry);
   }
 
+  /** Has a finished join round settled that this node holds `key` (its arrival announced, by it or another node)? */
+  settled(key: string): boolean {
+    return this.#entries.get(key)?.settled === true;
+  }
+
   /** Holders of `key` on this node. */
   count(key: string): number {
     return this.#entries.get(key)?.count ?? 0;
