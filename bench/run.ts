@@ -8,7 +8,7 @@ import { buildOdyAppBinary, ensureOdyBinary, ROOT } from './lib/ody';
 import { boostWorks, hasTaskset, rssSplit, treePids, waitQuiet } from './lib/proc';
 import { addScaling, type Cell, fmt, generatorLines, ratio, type Results, summarize, table, targetLines, verdicts } from './lib/report';
 import { type Redis, startRedis } from './lib/redis';
-import { mergeSaved, recordedLine, type Saved } from './lib/saved';
+import { mergeSaved, recordedLine, type Saved, stamp } from './lib/saved';
 import { metricsOf, SCENARIOS, type Scenario } from './lib/scenarios';
 import { type Context, type Kind, KINDS, PLAIN_KINDS, type Running, startServer } from './lib/servers';
 import { writeReadmeTable } from './lib/readme-table';
@@ -220,10 +220,11 @@ async function main() {
     const ratios = Object.fromEntries(
       opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== (s.compare?.as ?? 'scaling')).map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws'), 'ody/soketi': ratio(results, s.id, m, 'ody', 'soketi') }]))]),
     );
-    const scenarios = Object.fromEntries(opt.scenarios.map((s) => [s.id, { title: s.title, unit: s.unit, workers: s.workers, args: s.args(opt.quick), servers: results[s.id], recorded: m.date }]));
-    const saved: Saved = { machine: m, settings, targets: vs.map((v) => ({ ...v, recorded: m.date })), ratios, scenarios };
-    // A run of some scenarios replaces theirs in the saved results and keeps the others' (each says when it ran).
-    const merged = opt.partial ? mergeSaved(join(dir, 'results.json'), saved, new Set(opt.scenarios.map((s) => s.id))) : saved;
+    const scenarios = Object.fromEntries(opt.scenarios.map((s) => [s.id, { title: s.title, unit: s.unit, workers: s.workers, args: s.args(opt.quick), servers: results[s.id], recorded: machineLine(m) }]));
+    const ran = new Set<string>(opt.scenarios.map((s) => s.id));
+    const saved: Saved = { machine: m, settings, targets: stamp(vs, ran, m), ratios, scenarios };
+    // A run of some scenarios replaces theirs in the saved results and keeps the others' (each says which run it is from).
+    const merged = opt.partial ? mergeSaved(join(dir, 'results.json'), saved, ran) : saved;
     writeFileSync(join(dir, 'results.json'), JSON.stringify(merged, null, 2) + '\n');
     const runs = recordedLine(merged.targets, machineLine(m));
     const sub = `medians of ${opt.rounds} round(s)${opt.quick ? ' (quick run)' : ''}; same generator (wsgen) for every server`;

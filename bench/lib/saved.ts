@@ -1,11 +1,18 @@
 // What docs/bench/results.json holds, and how a run of some scenarios (--only) is merged into the saved one.
 import { readFileSync } from 'node:fs';
-import type { Machine } from './machine';
+import { type Machine, machineLine } from './machine';
 import type { Verdict } from './report';
 
-export type Saved = { machine: Machine; settings: Record<string, unknown>; targets: (Verdict & { recorded?: string })[]; ratios: Record<string, unknown>; scenarios: Record<string, unknown> };
+/** A target's verdict with the run it comes from: the machine line (machine and date) of that run. */
+export type SavedTarget = Verdict & { recorded?: string };
+export type Saved = { machine: Machine; settings: Record<string, unknown>; targets: SavedTarget[]; ratios: Record<string, unknown>; scenarios: Record<string, unknown> };
 
-/** The saved results with this run's scenarios and targets replaced; the rest stay as recorded (with their date). */
+/** This run's verdicts; only the targets of scenarios that ran say which run they come from. */
+export function stamp(targets: Verdict[], ran: Set<string>, m: Machine): SavedTarget[] {
+  return targets.map((t) => (ran.has(t.scenario) ? { ...t, recorded: machineLine(m) } : t));
+}
+
+/** The saved results with this run's scenarios and targets replaced; the rest stay as recorded (with their run). */
 export function mergeSaved(path: string, now: Saved, ran: Set<string>): Saved {
   let old: Saved;
   try {
@@ -13,25 +20,23 @@ export function mergeSaved(path: string, now: Saved, ran: Set<string>): Saved {
   } catch {
     return now;
   }
-  const oldTargets = new Map(old.targets.map((t) => [t.label, { ...t, recorded: t.recorded ?? old.machine.date }]));
+  // Results saved before runs were stamped come from the run the file describes.
+  const oldTargets = new Map(old.targets.map((t) => [t.label, { ...t, recorded: t.recorded ?? (t.value === null ? undefined : machineLine(old.machine)) }]));
   const targets = now.targets.map((t) => (ran.has(t.scenario) ? t : (oldTargets.get(t.label) ?? t)));
   const keep = <T,>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).filter(([id]) => !ran.has(id)));
   return {
     ...now,
-    settings: { ...now.settings, kept_from: { date: old.machine.date, scenarios: Object.keys(keep(old.scenarios)) } },
+    settings: { ...now.settings, kept_from: { machine: machineLine(old.machine), scenarios: Object.keys(keep(old.scenarios)) } },
     targets,
     ratios: { ...keep(old.ratios), ...now.ratios },
     scenarios: { ...keep(old.scenarios), ...now.scenarios },
   };
 }
 
-/** "<machine>; <date>" for one run; with targets from several runs, which scenarios ran when. */
-export function recordedLine(targets: Saved['targets'], line: string): string {
-  const dates = new Map<string, Set<string>>();
-  for (const t of targets) if (t.recorded) (dates.get(t.recorded.slice(0, 16)) ?? dates.set(t.recorded.slice(0, 16), new Set()).get(t.recorded.slice(0, 16))!).add(t.scenario);
-  if (dates.size <= 1) return line;
-  const machineOnly = line.replace(/; \d{4}-\d\d-\d\d \d\d:\d\d UTC$/, '');
-  const runs = [...dates].sort(([a], [b]) => a.localeCompare(b)).map(([d, ids]) => `${[...ids].join(', ')}: ${d.replace('T', ' ')} UTC`);
-  return `${machineOnly}; runs: ${runs.join('; ')}`;
+/** The machine line of the run, or with targets from several runs, which scenarios ran on which machine and when. */
+export function recordedLine(targets: SavedTarget[], line: string): string {
+  const runs = new Map<string, Set<string>>();
+  for (const t of targets) if (t.recorded) (runs.get(t.recorded) ?? runs.set(t.recorded, new Set()).get(t.recorded)!).add(t.scenario);
+  if (runs.size <= 1) return line;
+  return [...runs].map(([run, ids]) => `${[...ids].join(', ')}: ${run}`).join('. ');
 }
-
