@@ -29,9 +29,10 @@ export class MemberLists {
     (this.#windows.get(key) ?? this.#windows.set(key, new Map()).get(key)!).set(joiner, list);
   }
 
-  /** The joiner is subscribed (it hears member events itself now), or it closed. */
-  close(key: string, joiner: object): void {
+  /** The joiner is subscribed (it hears member events itself now), or it closed; with `list`, only that window. */
+  close(key: string, joiner: object, list?: Map<string, unknown>): void {
     const waiting = this.#windows.get(key);
+    if (list && waiting?.get(joiner) !== list) return;
     if (waiting?.delete(joiner) && waiting.size === 0) this.#windows.delete(key);
   }
 

@@ -238,6 +238,8 @@ export class PusherServer implements NodeExtension {
     const fd = joiner?.data.fd;
     const answers = (await this.node.adapter.ask({ kind: 'app', q: { p: 'members', key, fd } satisfies Asked }, undefined, seen)) as (Member[] | null)[];
     for (const list of [this.#listing(key, fd), ...answers]) for (const m of list ?? []) if (!out.has(m.id)) out.set(m.id, m.info);
+    // join() closes the window in the caller's next step; a refused join (channel full) never comes that far.
+    if (joiner) setTimeout(() => this.#lists.close(key, joiner, out), 0);
     return out;
   }
 
