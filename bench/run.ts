@@ -8,26 +8,34 @@ import { buildOdyAppBinary, ensureOdyBinary, ROOT } from './lib/ody';
 import { boostWorks, hasTaskset, rssSplit, treePids, waitQuiet } from './lib/proc';
 import { addScaling, type Cell, fmt, generatorLines, ratio, type Results, summarize, table, targetLines, verdicts } from './lib/report';
 import { type Redis, startRedis } from './lib/redis';
+import { mergeSaved, recordedLine, type Saved, stamp } from './lib/saved';
 import { metricsOf, SCENARIOS, type Scenario } from './lib/scenarios';
-import { type Context, type Kind, KINDS, type Running, startServer } from './lib/servers';
+import { type Context, type Kind, KINDS, PLAIN_KINDS, type Running, startServer } from './lib/servers';
 import { writeReadmeTable } from './lib/readme-table';
 import { chart } from './lib/svg';
 
-const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,idle-app,handshake,workers,fanout-redis,pusher] [--rounds N]
-                       [--servers ody,bun,ws] [--rebuild] [--no-save]
+const HELP = `usage: bun bench/run.ts [--quick] [--only echo,fanout,idle,idle-app,handshake,workers,fanout-redis,pusher,presence]
+                       [--rounds N] [--servers ody,bun,ws,soketi] [--rebuild] [--no-save]
   --quick    1 round, shorter runs (for development)
   --only     scenarios to run; "workers" = echo2w,fanout2w,idle2w,handshake2w (their baselines are added:
              the 1-worker runs, and for handshake2w the same with the shared connection table off);
              idle-app: the bench app compiled by \`ody build\` (ody and raw Bun only);
              fanout-redis: 2 nodes joined by a throwaway redis-server (ody and raw Bun only)
              pusher = pusher-fanout,pusher-connect: Pusher protocol, ody against a raw Bun Pusher floor
+             presence = presence-join (1 node), presence-join2, presence-join3 (nodes over Redis), presence-churn:
+             ody against Soketi (ODY_BENCH_SOKETI: a copy of ../shared/peers/soketi with npm ci run in it)
   --rounds   rounds per scenario (default 3, quick 1; handshake and pusher-connect run 3 times as many);
              servers alternate within each round
-  --servers  which servers to compare (default all three)
+  --servers  which servers to compare (default all; a scenario runs only the ones it has)
   --rebuild  build ody from the current src/ into the temp dir (dist/ody is left as it is)
-  --no-save  don't write docs/bench/results.json and results.svg`;
+  --no-save  don't write docs/bench/results.json and results.svg
+             (with --only, the scenarios run replace theirs in the saved results; the rest are kept)`;
 
-const GROUPS: Record<string, string[]> = { workers: ['echo2w', 'fanout2w', 'idle2w', 'handshake2w'], pusher: ['pusher-fanout', 'pusher-connect'] };
+const GROUPS: Record<string, string[]> = {
+  workers: ['echo2w', 'fanout2w', 'idle2w', 'handshake2w'],
+  pusher: ['pusher-fanout', 'pusher-connect'],
+  presence: ['presence-join', 'presence-join2', 'presence-join3', 'presence-churn'],
+};
 
 function flags() {
   const a = process.argv.slice(2);
@@ -50,6 +58,7 @@ function flags() {
     rounds: Number(val('rounds') ?? (quick ? 1 : 3)),
     scenarios: SCENARIOS.filter((s) => only.size === 0 || only.has(s.id)),
     servers: KINDS.filter((k) => servers.includes(k)),
+    partial: only.size > 0,
     save: !a.includes('--no-save'),
     rebuild: a.includes('--rebuild'),
   };
@@ -86,18 +95,20 @@ process.on('SIGINT', async () => {
   process.exit(130);
 });
 
-/** One server, or for a Redis scenario node A then node B, each single-worker on its own port. */
+/** One server, or for a Redis scenario node A, B (and C), each single-worker on its own port. */
 async function startAll(s: Scenario, kind: Kind, ctx: Context, cores: string | null): Promise<void> {
   if (!s.redis) {
     current.push(await startServer(kind, ctx, { workers: s.workers, pusher: s.pusher, app: s.app, tableOff: s.tableOff }, cores));
     return;
   }
   if (!redis) throw new Error('redis-server is not running');
-  for (const node of [0, 1]) current.push(await startServer(kind, ctx, { workers: 1, redis: { url: redis.url, node } }, cores));
+  for (let node = 0; node < (s.nodes ?? 2); node++) {
+    current.push(await startServer(kind, ctx, { workers: 1, pusher: s.pusher, redis: { url: redis.url, node } }, cores));
+  }
 }
 
 async function measure(s: Scenario, kind: Kind, round: number, ctx: Context, gen: string, quick: boolean, cell: Cell) {
-  // Two nodes need two cores just as two workers do.
+  // Two or three nodes need two cores just as two workers do.
   const pin = pinning(s.redis ? 2 : s.workers);
   // Waiting for other jobs to finish is capped over the whole run, so a busy machine can't stretch it much.
   const waitStart = performance.now();
@@ -117,7 +128,8 @@ async function measure(s: Scenario, kind: Kind, round: number, ctx: Context, gen
     if (kind === 'ody' && s.workers > 1 && procs < 2) throw new Error(`additional.workerNum: ${s.workers} was ignored (1 process, no workers)`);
     // wsgen sums CPU and RSS over every pid's process tree: the server(s), and redis-server too.
     const pids = [...current.map((r) => r.pid), ...(s.redis && redis ? [redis.pid] : [])];
-    const args = { ...s.args(quick), port: current[0]!.port, pid: pids.join(','), ...(current[1] && { port2: current[1].port }) };
+    const ports = { port: current[0]!.port, ...(current[1] && { port2: current[1].port }), ...(current[2] && { port3: current[2].port }) };
+    const args = { ...s.args(quick), ...ports, pid: pids.join(',') };
     // What the base RSS is made of, read before any connection (wsgen reads the total itself).
     const split = s.rows.includes('base_anon_mb') ? rssSplit(current.flatMap((r) => treePids(r.pid))) : undefined;
     const g = await runGen(gen, pin.gen, args, s.timeoutS(quick));
@@ -157,7 +169,7 @@ async function main() {
   const broken = new Map<string, string>();
   for (const s of opt.scenarios) {
     const cells: Partial<Record<Kind, Cell>> = (results[s.id] = {});
-    const kinds = opt.servers.filter((k) => !s.kinds || s.kinds.includes(k));
+    const kinds = opt.servers.filter((k) => (s.kinds ?? PLAIN_KINDS).includes(k));
     let redisError = '';
     if (s.redis) {
       try {
@@ -207,14 +219,19 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     const settings = { ody_binary: ctx.ody instanceof Error ? `n/a: ${ctx.ody.message}` : ctx.ody, bun_peers: ctx.ody instanceof Error ? process.execPath : 'BUN_BE_BUN=1 <ody_binary>', rounds: opt.rounds, quick: opt.quick, scenarios: opt.scenarios.map((s) => s.id), servers: opt.servers, pinning: { one_worker: pin1, two_workers: pinning(2) }, nice: niced ? -10 : 0, seconds: Math.round(took) };
     const ratios = Object.fromEntries(
-      opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== (s.compare?.as ?? 'scaling')).map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws') }]))]),
+      opt.scenarios.map((s) => [s.id, Object.fromEntries(s.rows.filter((m) => m !== (s.compare?.as ?? 'scaling')).map((m) => [m, { 'ody/bun': ratio(results, s.id, m, 'ody', 'bun'), 'ody/ws': ratio(results, s.id, m, 'ody', 'ws'), 'ody/soketi': ratio(results, s.id, m, 'ody', 'soketi') }]))]),
     );
-    const scenarios = Object.fromEntries(opt.scenarios.map((s) => [s.id, { title: s.title, unit: s.unit, workers: s.workers, args: s.args(opt.quick), servers: results[s.id] }]));
-    writeFileSync(join(dir, 'results.json'), JSON.stringify({ machine: m, settings, targets: vs, ratios, scenarios }, null, 2) + '\n');
+    const scenarios = Object.fromEntries(opt.scenarios.map((s) => [s.id, { title: s.title, unit: s.unit, workers: s.workers, args: s.args(opt.quick), servers: results[s.id], recorded: machineLine(m) }]));
+    const ran = new Set<string>(opt.scenarios.map((s) => s.id));
+    const saved: Saved = { machine: m, settings, targets: stamp(vs, ran, m), ratios, scenarios };
+    // A run of some scenarios replaces theirs in the saved results and keeps the others' (each says which run it is from).
+    const merged = opt.partial ? mergeSaved(join(dir, 'results.json'), saved, ran) : saved;
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(merged, null, 2) + '\n');
+    const runs = recordedLine(merged.targets, machineLine(m));
     const sub = `medians of ${opt.rounds} round(s)${opt.quick ? ' (quick run)' : ''}; same generator (wsgen) for every server`;
-    writeFileSync(join(dir, 'results.svg'), chart(vs, machineLine(m), sub));
-    writeReadmeTable(join(ROOT, 'README.md'), vs, machineLine(m));
-    log('wrote docs/bench/results.json, docs/bench/results.svg and the table in README.md');
+    writeFileSync(join(dir, 'results.svg'), chart(merged.targets, runs, sub));
+    writeReadmeTable(join(ROOT, 'README.md'), merged.targets, runs);
+    log(`wrote docs/bench/results.json, docs/bench/results.svg and the table in README.md${opt.partial ? ' (other scenarios kept from the saved run)' : ''}`);
   }
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -101,6 +101,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "port")) g_port = atoi(v);
     else if (!strcmp(k, "pid")) parse_pids(v);
     else if (!strcmp(k, "port2")) o.port2 = atoi(v);
+    else if (!strcmp(k, "port3")) o.port3 = atoi(v);
+    else if (!strcmp(k, "churn")) o.churn = atof(v);
     else if (!strcmp(k, "conns")) o.conns = atoi(v);
     else if (!strcmp(k, "depth")) o.depth = atoi(v);
     else if (!strcmp(k, "size")) o.size = atoi(v);
@@ -123,8 +125,8 @@ int main(int argc, char **argv) {
     else { fprintf(stderr, "wsgen: unknown option %s\n", argv[i]); return 64; }
   }
   if (!o.mode || g_port <= 0 || o.pid <= 0 || o.size < 24 || o.size > 4096 || o.depth < 1 ||
-      o.conns < 1 || o.conns > 60000 || o.batch < 1 || o.batch > o.window) {
-    fprintf(stderr, "usage: wsgen --mode echo|fanout|idle|handshake|pusher|pconnect --port N --pid SERVER_PID[,PID...] [--port2 N] [...]\n");
+      o.conns < 1 || o.conns > 60000 || (o.port3 && !o.port2) || o.batch < 1 || o.batch > o.window) {
+    fprintf(stderr, "usage: wsgen --mode echo|fanout|idle|handshake|pusher|pconnect|presence|pchurn --port N --pid SERVER_PID[,PID...] [--port2 N [--port3 N]] [...]\n");
     return 64;
   }
   /* Hard stop whatever happens, so a stuck server can never keep the generator alive. */
@@ -139,6 +141,8 @@ int main(int argc, char **argv) {
   if (!strcmp(o.mode, "handshake")) return mode_handshake();
   if (!strcmp(o.mode, "pusher")) return mode_pusher();
   if (!strcmp(o.mode, "pconnect")) return mode_pconnect();
+  if (!strcmp(o.mode, "presence")) return mode_presence();
+  if (!strcmp(o.mode, "pchurn")) return mode_pchurn();
   fprintf(stderr, "wsgen: unknown mode %s\n", o.mode);
   return 64;
 }

@@ -9,6 +9,8 @@ typedef struct Opts {
   long max;
   int pids[4], npids;  /* server process trees to sample: --pid A[,B,...] (nodes, redis-server) */
   int port2;           /* fan-out: every other subscriber connects here instead of --port */
+  int port3;           /* presence: with --port2 and --port3, member i connects to node i % 3 */
+  double churn;        /* presence churn: share of the members that leave (and rejoin) per second */
   double warmup, duration, hold, settle;
   const char *app, *key, *secret;  /* Pusher: app id, key and secret (the API's signature) */
 } Opts;
@@ -40,4 +42,6 @@ int mode_idle(void);
 int mode_handshake(void);
 int mode_pusher(void);
 int mode_pconnect(void);
+int mode_presence(void);
+int mode_pchurn(void);
 #endif

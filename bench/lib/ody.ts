@@ -105,16 +105,20 @@ export function odyApp(tmp: string, workers: number, tableOff = false): string {
   return dir;
 }
 
+// The Pusher app; presence channels as large as the presence scenarios make them (Pusher's default is 100 members).
+const PUSHER_APPS = `\n  apps: [${JSON.stringify({ ...PUSHER_APP, maxPresenceMembers: 100_000 })}],`;
+
 /**
- * One node of the cross-node scenario: its own root (the pid file is per project), the Redis
- * adapter of issue #8 pointing at the bench's redis-server. Rewritten each time: the URL changes per run.
+ * One node (0 = A, 1 = B, 2 = C) of a cross-node scenario: its own root (the pid file is per project), the Redis
+ * adapter pointing at the bench's redis-server, with the Pusher app for the presence scenarios. Rewritten each
+ * time: the URL changes per run.
  */
-export function odyRedisApp(tmp: string, node: number, url: string): string {
-  const dir = join(tmp, `ody-app-redis-${node === 0 ? 'a' : 'b'}`);
+export function odyRedisApp(tmp: string, node: number, url: string, pusher = false): string {
+  const dir = join(tmp, `ody-app-redis${pusher ? '-pusher' : ''}-${'abc'[node]}`);
   mkdirSync(join(dir, 'config'), { recursive: true });
   writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
   const adapter = `\n  adapter: { driver: 'redis', url: ${JSON.stringify(url)}, prefix: 'ody' },`;
-  writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, adapter));
+  writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, adapter + (pusher ? PUSHER_APPS : '')));
   return dir;
 }
 
@@ -124,7 +128,7 @@ export function odyPusherApp(tmp: string): string {
   if (existsSync(join(dir, 'config', 'websockets.ts'))) return dir;
   mkdirSync(join(dir, 'config'), { recursive: true });
   writeFileSync(join(dir, 'BenchController.ts'), CONTROLLER);
-  writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, `\n  apps: [${JSON.stringify(PUSHER_APP)}],`));
+  writeFileSync(join(dir, 'config', 'websockets.ts'), config(1, PUSHER_APPS));
   return dir;
 }
 

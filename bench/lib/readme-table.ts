@@ -13,7 +13,7 @@ function cell(v: Verdict): string {
 export function readmeTable(targets: Verdict[], machine: string): string {
   const target = (v: Verdict) => (v.limit === null || v.limit === undefined ? 'reported' : `${v.op} ${v.limit}x`);
   const rows = targets.map((v) => `| ${v.label} | ${cell(v)} | ${target(v)} | ${v.pass === null ? '' : v.pass ? 'pass' : '**miss**'} |`);
-  return [START, '', `Last recorded run: ${machine}.`, '', '| measure | ody | target | |', '|---|---|---|---|', ...rows, '', END].join('\n');
+  return [START, '', `Last recorded run${machine.includes('. ') ? 's' : ''}: ${machine}.`, '', '| measure | ody | target | |', '|---|---|---|---|', ...rows, '', END].join('\n');
 }
 
 /** Replaces the block in README.md (or appends it under "## Benchmark" the first time). */

@@ -1,6 +1,6 @@
 // Reduces the rounds to medians, ratios and target verdicts, and renders the stdout table.
 import type { GenResult } from './gen';
-import { type Kind, KINDS } from './servers';
+import { type Kind, KINDS, PLAIN_KINDS } from './servers';
 import { LOWER_IS_BETTER, METRIC_LABELS, type Metrics, type Scenario, SCENARIOS, type ScenarioId } from './scenarios';
 
 export type Run = { round: number; metrics?: Metrics; errors: number; firstError: string; failure?: string; procs?: number; raw?: GenResult };
@@ -11,7 +11,7 @@ export type Target = {
   label: string;
   scenario: ScenarioId;
   metric: string;
-  vs: Kind | 'self'; // 'self': ody against its own baseline scenario (1 worker, or the shared table off)
+  vs: Kind | 'self'; // 'self': ody against its own baseline scenario (1 worker, 1 node, or the shared table off): the metric is that ratio
   op: '<=' | '>=';
   /** null: the ratio is reported with no target (no verdict). */
   limit: number | null;
@@ -32,7 +32,14 @@ export const TARGETS: Target[] = [
   { label: 'fan-out over Redis deliveries/s, ody/bun', scenario: 'fanout-redis', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9, also: 'p99_us' },
   // 'bun' in the Pusher scenarios is the raw Bun Pusher floor (bench/peers/bun-pusher-floor.ts).
   { label: 'pusher fan-out CPU/delivery, ody/floor', scenario: 'pusher-fanout', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15, also: 'p99_us' },
-  { label: 'pusher connect+subscribe/s, ody/floor', scenario: 'pusher-connect', metric: 'rate', vs: 'bun', op: '>=', limit: null, also: 'cpu_per' },
+  { label: 'pusher connect+subscribe/s, ody/floor', scenario: 'pusher-connect', metric: 'rate', vs: 'bun', op: '>=', limit: 0.9, also: 'cpu_per' },
+  { label: 'pusher connect+subscribe CPU, ody/floor', scenario: 'pusher-connect', metric: 'cpu_per', vs: 'bun', op: '<=', limit: 1.15 },
+  // A join must not cost more as the cluster grows: ody's CPU per join (all nodes and redis-server) over its 1-node figure.
+  { label: 'presence join CPU, ody 3 nodes/1 node', scenario: 'presence-join3', metric: 'cpu_vs_1n', vs: 'self', op: '<=', limit: 1.3, also: 'cpu_per' },
+  { label: 'presence join CPU, ody 2 nodes/1 node', scenario: 'presence-join2', metric: 'cpu_vs_1n', vs: 'self', op: '<=', limit: null, also: 'cpu_per' },
+  { label: 'presence joins/s on 2 nodes, ody/Soketi', scenario: 'presence-join2', metric: 'rate', vs: 'soketi', op: '>=', limit: 5, also: 'converge_ms' },
+  { label: 'presence joins/s on 1 node, ody/Soketi', scenario: 'presence-join', metric: 'rate', vs: 'soketi', op: '>=', limit: null, also: 'cpu_per' },
+  { label: 'presence churn CPU/s on 2 nodes, ody/Soketi', scenario: 'presence-churn', metric: 'cpu_ms_per_s', vs: 'soketi', op: '<=', limit: null, also: 'p99_removed_us' },
 ];
 
 export type Verdict = Target & { value: number | null; reference: number | null; pass: boolean | null; alsoValues?: Partial<Record<Kind, number | null>> };
@@ -91,11 +98,14 @@ export function ratio(results: Results, id: ScenarioId, metric: string, a: Kind,
   return typeof x === 'number' && typeof y === 'number' && y !== 0 ? x / y : null;
 }
 
+/** The peer whose own figure is printed beside a 'self' target (raw Bun's 2w/1w, Soketi's 2 nodes/1 node). */
+export const selfPeer = (t: Target): Kind => (SCENARIOS.find((s) => s.id === t.scenario)?.kinds?.find((k) => k !== 'ody') ?? 'bun');
+
 export function verdicts(results: Results): Verdict[] {
   return TARGETS.map((t) => {
     const value = t.vs === 'self' ? (results[t.scenario]?.ody?.median[t.metric] ?? null) : ratio(results, t.scenario, t.metric, 'ody', t.vs);
     // What the same figure is for a peer, to judge the target against this machine's ceiling.
-    const reference = t.vs === 'self' ? (results[t.scenario]?.bun?.median[t.metric] ?? null) : ratio(results, t.scenario, t.metric, 'ody', 'ws');
+    const reference = t.vs === 'self' ? (results[t.scenario]?.[selfPeer(t)]?.median[t.metric] ?? null) : ratio(results, t.scenario, t.metric, 'ody', 'ws');
     const pass = value === null || t.limit === null ? null : t.op === '<=' ? value <= t.limit : value >= t.limit;
     const alsoValues = t.also ? Object.fromEntries(KINDS.map((k) => [k, results[t.scenario]?.[k]?.median[t.also!] ?? null])) : undefined;
     return { ...t, value, reference, pass, ...(alsoValues && { alsoValues }) };
@@ -117,7 +127,7 @@ export function ceiling(one: Metrics | undefined, workers: number): number | nul
 }
 
 /** Metrics that are already a ratio against the server's own baseline: no ody/peer column. */
-const RATIO_METRICS = new Set(['scaling', 'kb_vs_1w', 'cpu_vs_off']);
+const RATIO_METRICS = new Set(['scaling', 'kb_vs_1w', 'cpu_vs_off', 'cpu_vs_1n']);
 
 export function fmt(v: number | null | undefined, metric = ''): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
@@ -131,23 +141,24 @@ export function fmt(v: number | null | undefined, metric = ''): string {
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
-export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): string {
+export function table(results: Results, scenarios: Scenario[], selected: Kind[]): string {
   const out: string[] = [];
-  const head = pad('', 34) + kinds.map((k) => lpad(k, 12)).join('') + lpad('ody/bun', 10) + lpad('ody/ws', 9);
   for (const s of scenarios) {
     const cells = results[s.id];
     if (!cells) continue;
-    out.push('', `${s.title}`, head);
+    // The servers this scenario has, and a ratio column ody/<peer> for each peer among them.
+    const kinds = selected.filter((k) => (s.kinds ?? PLAIN_KINDS).includes(k));
+    const peers = kinds.includes('ody') ? kinds.filter((k) => k !== 'ody') : [];
+    out.push('', `${s.title}`, pad('', 34) + kinds.map((k) => lpad(k, 12)).join('') + peers.map((p) => lpad(`ody/${p}`, 11)).join(''));
     for (const m of s.rows) {
       const label = (METRIC_LABELS[m] ?? m).replaceAll('{units}', s.units).replaceAll('{unit}', s.unit);
       const vals = kinds.map((k) => lpad(fmt(cells[k]?.median[m], m), 12)).join('');
-      const r = (b: Kind) => (RATIO_METRICS.has(m) || m === 'alive' ? '' : fmt(ratio(results, s.id, m, 'ody', b)) + 'x');
-      const rb = kinds.includes('bun') && kinds.includes('ody') ? r('bun') : '';
-      const rw = kinds.includes('ws') && kinds.includes('ody') ? r('ws') : '';
-      out.push(pad(`  ${label}`, 34) + vals + lpad(rb.replace('n/ax', 'n/a'), 10) + lpad(rw.replace('n/ax', 'n/a'), 9));
+      const r = (b: Kind) => (RATIO_METRICS.has(m) || m === 'alive' ? '' : (fmt(ratio(results, s.id, m, 'ody', b)) + 'x').replace('n/ax', 'n/a'));
+      out.push(pad(`  ${label}`, 34) + vals + peers.map((p) => lpad(r(p), 11)).join(''));
     }
-    if (s.redis) out.push('  server CPU is both nodes plus redis-server');
-    if (s.pusher) out.push('  bun: the raw Bun Pusher floor, bench/peers/bun-pusher-floor.ts');
+    if (s.redis) out.push(`  server CPU is all ${s.nodes ?? 2} nodes plus redis-server`);
+    if (s.pusher && kinds.includes('bun')) out.push('  bun: the raw Bun Pusher floor, bench/peers/bun-pusher-floor.ts');
+    if (kinds.includes('soketi')) out.push(`  soketi: Soketi 1.6.1 (Node, uWebSockets.js)${s.redis ? ', its Redis adapter between the nodes' : ''}`);
     for (const k of kinds) {
       const c = cells[k];
       if (!c) {
@@ -161,9 +172,13 @@ export function table(results: Results, scenarios: Scenario[], kinds: Kind[]): s
       const errs = c.runs.reduce((n, r) => n + r.errors, 0);
       const first = c.runs.find((r) => r.errors > 0)?.firstError;
       if (errs > 0) out.push(`  ${k}: ${errs.toLocaleString('en-US')} generator-detected errors, first: ${first}`);
+      // Presence runs count their errors by kind (bench/gen/presence.c): which promise broke, how often.
+      const kinds = { dup_added: 'member_added twice', early: 'member event before subscription_succeeded', unknown_removed: 'member_removed for a user not in the list', list_errors: 'bad list', incomplete_views: 'members whose final list is not every member', setup_errors: 'errors while all first joined (before the churn)' };
+      const counts = Object.entries(kinds).map(([f, label]) => [label, c.runs.reduce((n, r) => n + (Number(r.raw?.[f]) || 0), 0)] as const).filter(([, n]) => n > 0);
+      if (counts.length > 0) out.push(`  ${k}: ${counts.map(([label, n]) => `${label} ${n.toLocaleString('en-US')}`).join('; ')}`);
       const other = Math.max(0, ...c.runs.map((r) => r.metrics?.other_busy ?? 0));
       if (other > 0.15 && !s.id.startsWith('idle')) out.push(`  ${k}: other load on the machine took up to ${fmt(other * 100)}% of a core during these runs`);
-      const ceil = s.baseline && !c.failure ? ceiling(results[s.baseline]?.[k]?.median, s.workers) : null;
+      const ceil = s.baseline && s.workers > 1 && !c.failure ? ceiling(results[s.baseline]?.[k]?.median, s.workers) : null;
       if (ceil !== null) out.push(`  ${k}: best scaling this machine allows with the generator on it: ~${fmt(ceil)}x`);
       const procs = c.runs.find((r) => r.procs)?.procs;
       if (s.workers > 1 && procs) out.push(`  ${k}: ${procs} process(es) in the server tree`);
@@ -177,11 +192,13 @@ export function targetLines(vs: Verdict[]): string {
   for (const v of vs) {
     const verdict = v.limit === null ? '' : v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
     const goal = v.limit === null ? 'no target (reported)' : `target ${v.op} ${v.limit}x  `;
-    const ref = v.reference === null ? '' : v.vs === 'self' ? `   (raw Bun 2w/1w: ${fmt(v.reference)}x)` : `   (ody/ws: ${fmt(v.reference)}x)`;
+    const other = selfPeer(v);
+    const ref = v.reference === null ? '' : v.vs === 'self' ? `   (${other === 'bun' ? 'raw Bun 2w/1w' : `${other}'s own`}: ${fmt(v.reference)}x)` : `   (ody/ws: ${fmt(v.reference)}x)`;
     const peer = v.scenario.startsWith('pusher') ? 'floor' : v.vs;
     const s = SCENARIOS.find((x) => x.id === v.scenario)!;
     const label = (METRIC_LABELS[v.also ?? ''] ?? v.also ?? '').replaceAll('{units}', s.units).replaceAll('{unit}', s.unit);
-    const also = v.also ? `   (${label}: ody ${fmt(v.alsoValues?.ody)}, ${peer} ${fmt(v.alsoValues?.[v.vs as Kind])})` : '';
+    const theirs = v.vs === 'self' ? '' : `, ${peer} ${fmt(v.alsoValues?.[v.vs as Kind])}`;
+    const also = v.also ? `   (${label}: ody ${fmt(v.alsoValues?.ody)}${theirs})` : '';
     lines.push(`  ${pad(v.label, 42)}${lpad(v.value === null ? 'n/a' : `${fmt(v.value)}x`, 8)}  ${goal}${v.limit === null ? '' : pad(verdict, 4)}${ref}${also}`);
   }
   return lines.join('\n');

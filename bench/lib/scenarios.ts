@@ -1,9 +1,27 @@
 // The benchmark scenarios: what wsgen is asked to do for each and which numbers come out of its report.
 import type { GenResult } from './gen';
+import { PRESENCE_SCENARIOS, presenceMetrics } from './presence';
 import { PUSHER_APP } from './pusher-app';
 import type { Kind } from './servers';
 
-export type ScenarioId = 'echo' | 'fanout' | 'idle' | 'idle-app' | 'handshake' | 'echo2w' | 'fanout2w' | 'idle2w' | 'handshake2w-off' | 'handshake2w' | 'fanout-redis' | 'pusher-fanout' | 'pusher-connect';
+export type ScenarioId =
+  | 'echo'
+  | 'fanout'
+  | 'idle'
+  | 'idle-app'
+  | 'handshake'
+  | 'echo2w'
+  | 'fanout2w'
+  | 'idle2w'
+  | 'handshake2w-off'
+  | 'handshake2w'
+  | 'fanout-redis'
+  | 'pusher-fanout'
+  | 'pusher-connect'
+  | 'presence-join'
+  | 'presence-join2'
+  | 'presence-join3'
+  | 'presence-churn';
 export type Metrics = Record<string, number | null>;
 
 export type Scenario = {
@@ -16,9 +34,11 @@ export type Scenario = {
   baseline?: ScenarioId;
   /** Which baseline metric is compared, and the name of the ratio: by default rate, as 'scaling'. */
   compare?: { metric: string; as: string };
-  /** Two single-worker nodes on their own ports joined by a throwaway redis-server. */
+  /** Single-worker nodes on their own ports joined by a throwaway redis-server. */
   redis?: boolean;
-  /** Pusher protocol: ody with a Pusher app, raw Bun as the Pusher floor peer (bench/peers/bun-pusher-floor.ts). */
+  /** With redis: how many nodes. @default 2 */
+  nodes?: number;
+  /** Pusher protocol: ody with a Pusher app, raw Bun as the Pusher floor peer (bench/peers/bun-pusher-floor.ts), Soketi. */
   pusher?: boolean;
   /**
    * Pairs of runs per round: the handshake runs last 5 s, and on this VM two runs of one server 5 s apart differ
@@ -30,7 +50,7 @@ export type Scenario = {
   app?: boolean;
   /** ody with the machine's shared connection table off (additional.table.connections: 0), to price the table. */
   tableOff?: boolean;
-  /** Servers that have an implementation of this scenario; default all. */
+  /** Servers that have an implementation of this scenario; default ody, raw Bun and Node ws. */
   kinds?: Kind[];
   args(quick: boolean): Record<string, number | string>;
   timeoutS(quick: boolean): number;
@@ -52,10 +72,34 @@ export const METRIC_LABELS: Record<string, string> = {
   cpu_vs_off: 'CPU/{unit} vs shared table off',
   alive: 'connections held',
   scaling: 'scaling vs 1 worker',
+  converge_ms: 'ms until every member saw every join',
+  kb_per: 'KB sent per {unit}',
+  cpu_vs_1n: 'CPU/{unit} vs 1 node',
+  cpu_ms_per_s: 'server CPU ms per second',
+  p99_added_us: 'p99 member_added µs',
+  p99_removed_us: 'p99 member_removed µs',
 };
 
 /** Metrics where a smaller number is better (ratios below 1 favour ody). */
-export const LOWER_IS_BETTER = new Set(['p50_us', 'p99_us', 'cpu_per', 'gen_cpu_per', 'kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'kb_vs_1w', 'cpu_vs_off']);
+export const LOWER_IS_BETTER = new Set([
+  'p50_us',
+  'p99_us',
+  'cpu_per',
+  'gen_cpu_per',
+  'kb_per_conn',
+  'warm_kb_per_conn',
+  'base_rss_mb',
+  'base_anon_mb',
+  'base_file_mb',
+  'kb_vs_1w',
+  'cpu_vs_off',
+  'converge_ms',
+  'kb_per',
+  'cpu_vs_1n',
+  'cpu_ms_per_s',
+  'p99_added_us',
+  'p99_removed_us',
+]);
 
 const echoArgs = (quick: boolean, duration: number) => ({
   mode: 'echo',
@@ -241,6 +285,7 @@ export const SCENARIOS: Scenario[] = [
     timeoutS: () => 40,
     rows: ['rate', 'cpu_per', 'gen_cpu_per'],
   },
+  ...PRESENCE_SCENARIOS,
 ];
 
 /** Turns one wsgen report into the figures the table and JSON use. */
@@ -265,6 +310,7 @@ export function metricsOf(s: Scenario, g: GenResult, split?: { anon_kb: number; 
       other_busy,
     };
   }
+  if (g.mode === 'presence' || g.mode === 'pchurn') return presenceMetrics(g, busy);
   return {
     rate: units && g.elapsed_s > 0 ? units / g.elapsed_s : null,
     p50_us: pct(g.p50_us),

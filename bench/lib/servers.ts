@@ -1,20 +1,53 @@
-// Starts one server under test (ody, raw Bun or Node ws) on a fresh loopback port, waits for it, stops it by pid.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Starts one server under test (ody, raw Bun, Node ws or Soketi) on a fresh loopback port, waits for it, stops it by pid.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { odyApp, odyPusherApp, odyRedisApp, ROOT } from './ody';
 import { alive, treePids, wrapped } from './proc';
+import { PUSHER_APP } from './pusher-app';
 
-export type Kind = 'ody' | 'bun' | 'ws';
-export const KINDS: Kind[] = ['ody', 'bun', 'ws'];
+export type Kind = 'ody' | 'bun' | 'ws' | 'soketi';
+export const KINDS: Kind[] = ['ody', 'bun', 'ws', 'soketi'];
+/** The servers of a scenario that does not name its own (the plain WebSocket ones): Soketi speaks only Pusher. */
+export const PLAIN_KINDS: Kind[] = ['ody', 'bun', 'ws'];
 
 /** ody: the dist/ody binary; app: an app binary `ody build` made of the 1-worker bench app (for `app` specs). */
 export type Context = { tmp: string; ody: string | Error; app: string | Error; node: string | Error };
 
 /**
- * What to start: a worker count, or one node (0 = A, 1 = B) of a pair joined by the Redis at url; with pusher,
- * a Pusher app (ody) or the Pusher floor peer (raw Bun); with app, ody as an app binary (`ody build`).
+ * What to start: a worker count, or one node (0 = A, 1 = B, 2 = C) of nodes joined by the Redis at url; with pusher,
+ * a Pusher app (ody, Soketi) or the Pusher floor peer (raw Bun); with app, ody as an app binary (`ody build`).
  */
 export type Spec = { workers: number; redis?: { url: string; node: number }; pusher?: boolean; app?: boolean; tableOff?: boolean };
+
+/**
+ * Soketi 1.6.1, the Pusher-protocol reference peer: a copy of ../shared/peers/soketi with its node_modules
+ * (`npm ci` there; the shared folder may be read-only, see its README.md), named by ODY_BENCH_SOKETI or found
+ * beside the repo (or beside the worktree's parent). It is started only through its start.sh, which keeps every
+ * listener on 127.0.0.1.
+ */
+export function soketiDir(): string | Error {
+  const near = [join(ROOT, '..', 'shared', 'peers', 'soketi'), join(ROOT, '..', '..', 'shared', 'peers', 'soketi')];
+  const dir = resolve(process.env.ODY_BENCH_SOKETI ?? near.find((d) => existsSync(join(d, 'start.sh'))) ?? near[0]!);
+  if (!existsSync(join(dir, 'start.sh'))) return new Error(`no soketi peer at ${dir} (set ODY_BENCH_SOKETI to a copy of ../shared/peers/soketi)`);
+  if (!existsSync(join(dir, 'node_modules', '@soketi', 'soketi', 'bin', 'server.js'))) {
+    return new Error(`soketi is not installed in ${dir}: copy the folder, run npm ci in the copy, set ODY_BENCH_SOKETI to it`);
+  }
+  return dir;
+}
+
+/** Soketi's environment: the bench app, presence channels as large as ody's, quick stops, Redis between nodes. */
+function soketiEnv(port: number, spec: Spec): Record<string, string> {
+  const url = spec.redis ? new URL(spec.redis.url) : null;
+  return {
+    PORT: `${port}`,
+    APP_ID: PUSHER_APP.id,
+    APP_KEY: PUSHER_APP.key,
+    APP_SECRET: PUSHER_APP.secret,
+    SOKETI_PRESENCE_MAX_MEMBERS: '100000',
+    SOKETI_SHUTDOWN_GRACE_PERIOD: '100',
+    ...(url && { SOKETI_ADAPTER_DRIVER: 'redis', SOKETI_DB_REDIS_HOST: url.hostname, SOKETI_DB_REDIS_PORT: url.port }),
+  };
+}
 
 export type Running = { pid: number; port: number; procs: number; stop(): Promise<void> };
 
@@ -52,6 +85,12 @@ function command(kind: Kind, ctx: Context, port: number, spec: Spec): string[] {
   const { workers, redis, pusher } = spec;
   const peers = join(ROOT, 'bench', 'peers');
   const bun = bunPeer(ctx, spec).exe;
+  if (kind === 'soketi') {
+    const dir = soketiDir();
+    if (dir instanceof Error) throw dir;
+    if (!pusher) throw new Error('Soketi speaks only the Pusher protocol');
+    return [join(dir, 'start.sh')];
+  }
   if (pusher) {
     if (kind === 'bun') return [bun, join(peers, 'bun-pusher-floor.ts'), '--port', `${port}`];
     if (kind === 'ws') throw new Error('no Node ws Pusher peer');
@@ -68,7 +107,7 @@ function command(kind: Kind, ctx: Context, port: number, spec: Spec): string[] {
   }
   const ody = spec.app ? ctx.app : ctx.ody;
   if (ody instanceof Error) throw ody;
-  const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url) : pusher ? odyPusherApp(ctx.tmp) : odyApp(ctx.tmp, workers, spec.tableOff);
+  const root = redis ? odyRedisApp(ctx.tmp, redis.node, redis.url, pusher) : pusher ? odyPusherApp(ctx.tmp) : odyApp(ctx.tmp, workers, spec.tableOff);
   return [ody, 'websocket', 'start', '--root', root, '--port', `${port}`, '--host', '127.0.0.1'];
 }
 
@@ -90,7 +129,7 @@ export async function startServer(kind: Kind, ctx: Context, spec: Spec, cores: s
   const workers = spec.workers;
   const out = join(ctx.tmp, `${kind}-${port}.out`);
   const err = join(ctx.tmp, `${kind}-${port}.err`);
-  const env = kind === 'bun' ? bunPeer(ctx, spec).env : undefined;
+  const env = kind === 'bun' ? bunPeer(ctx, spec).env : kind === 'soketi' ? soketiEnv(port, spec) : undefined;
   const proc = Bun.spawn(wrapped(argv, cores), {
     cwd: ROOT,
     env: env ? { ...process.env, ...env } : undefined,

@@ -1,8 +1,21 @@
 // Draws docs/bench/results.svg by hand: one bar per target ratio, the target as a line, the machine underneath.
-import type { Verdict } from './report';
+import { selfPeer, type Verdict } from './report';
 
 // A white outline under value labels keeps them legible where they cross a target line.
 const HALO = 'paint-order="stroke" stroke="#fff" stroke-width="3"';
+/** Lines of at most `n` characters, broken after "; " or ", ". */
+function wrap(text: string, n: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const part of text.split(/(?<=[;,] )/)) {
+    if (line && line.length + part.length > n) {
+      lines.push(line.trimEnd());
+      line = '  ';
+    }
+    line += part;
+  }
+  return [...lines, line.trimEnd()];
+}
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function chart(vs: Verdict[], machineLine: string, subtitle: string): string {
@@ -11,8 +24,12 @@ export function chart(vs: Verdict[], machineLine: string, subtitle: string): str
   const right = W - 90;
   const rowH = 58;
   const top = 78;
-  const H = top + vs.length * rowH + 56;
-  const biggest = Math.max(2, ...vs.flatMap((v) => [v.value ?? 0, v.reference ?? 0, v.limit ?? 0]).map((x) => x * 1.1));
+  // One footer line per recorded run (a merged save lists several), wrapped to the width.
+  const runs = machineLine.split('. ').flatMap((run) => wrap(run, 140));
+  const H = top + vs.length * rowH + 42 + runs.length * 14;
+  // Capped at 6x: a ratio against a much slower peer (ody/Soketi joins/s) would squeeze every other bar; a longer
+  // bar stops at the edge and its label gives the value.
+  const biggest = Math.min(6.6, Math.max(2, ...vs.flatMap((v) => [v.value ?? 0, v.reference ?? 0, v.limit ?? 0]).map((x) => x * 1.1)));
   const x = (r: number) => left + (Math.min(r, biggest) / biggest) * (right - left);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
@@ -41,16 +58,17 @@ export function chart(vs: Verdict[], machineLine: string, subtitle: string): str
       parts.push(`<text x="${left + 6}" y="${y + 16}" fill="#666">n/a</text>`);
     }
     if (v.reference !== null) {
-      const what = v.vs === 'self' ? 'raw Bun 2w/1w' : 'ody/ws';
+      const peer = selfPeer(v);
+      const what = v.vs !== 'self' ? 'ody/ws' : peer === 'bun' ? 'raw Bun 2w/1w' : `${peer}'s own`;
       parts.push(`<rect x="${left}" y="${y + 24}" width="${x(v.reference) - left}" height="8" fill="#b0bec5"/>`);
       parts.push(`<text x="${x(v.reference) + 6}" y="${y + 32}" fill="#607d8b" font-size="10" ${HALO}>${what} ${v.reference.toFixed(2)}x</text>`);
     }
   });
   const foot = top + vs.length * rowH + 8;
   parts.push(`<line x1="20" y1="${foot}" x2="${W - 20}" y2="${foot}" stroke="#ddd"/>`);
-  parts.push(`<text x="20" y="${foot + 20}" fill="#444" font-size="11">${esc(machineLine)}</text>`);
+  runs.forEach((run, i) => parts.push(`<text x="20" y="${foot + 20 + i * 14}" fill="#444" font-size="10">${esc(run)}</text>`));
   parts.push(
-    `<text x="20" y="${foot + 38}" fill="#777" font-size="10">dashed blue: target. green/red bar: ody's ratio (pass/miss). grey bar: reference (ody/ws, or raw Bun's own 2-worker scaling).</text>`,
+    `<text x="20" y="${foot + 24 + runs.length * 14}" fill="#777" font-size="10">dashed blue: target. green/red bar: ody's ratio (pass/miss). grey bar: reference (ody/ws, or raw Bun's own 2-worker scaling).</text>`,
   );
   parts.push('</svg>');
   return parts.join('\n') + '\n';

@@ -68,6 +68,11 @@ export class Registry {
     return [...(this.#users.get(key) ?? [])].map(([id, user]) => ({ id, info: user.info }));
   }
 
+  /** The user_info a presence user joined with here (undefined: not a member on this node). */
+  memberInfo(key: string, userId: string): unknown {
+    return this.#users.get(key)?.get(userId)?.info;
+  }
+
   userSockets(key: string, userId: string): ReadonlySet<Socket> {
     return this.#users.get(key)?.get(userId)?.sockets ?? new Set();
   }

@@ -354,7 +354,7 @@ export class PusherServer implements NodeExtension {
     if (kind === 'u') return this.users.announce(appId, channel, up); // `channel` is the user id here
     if (kind === 'm') {
       const key = keyOf(appId, channel);
-      const info = this.registry.members(key).find((m) => m.id === userId)?.info;
+      const info = this.registry.memberInfo(key, userId!);
       if (up) {
         const except = [...this.registry.userSockets(key, userId!)].map((ws) => ws.data.fd);
         this.publish(app, channel, frame('pusher_internal:member_added', JSON.stringify({ user_id: userId, user_info: info }), channel), except, { u: userId!, up, i: info });
