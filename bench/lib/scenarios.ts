@@ -121,7 +121,17 @@ const fanArgs = (quick: boolean) => ({ mode: 'fanout', conns: 2000, msgs: 2000, 
 // figure swung by 40% with when the last collection happened to run (raw Bun gave 1.46 or 2.08 KB/conn, and a change
 // that made ody's handshake allocate less made its figure worse). After 8 s it is what the connections hold.
 const idleArgs = (quick: boolean) => ({ mode: 'idle', conns: 10000, warmconns: 500, hold: quick ? 4 : 8, settle: 0.5 });
-const handshakeArgs = (q: boolean) => ({ mode: 'handshake', conc: 32, warmup: 0.5, duration: q ? 2 : 5, rst: 1, max: 500000 });
+/** A handshake scenario: connect, upgrade, close, 32 at a time, three pairs per round (see `repeat`). */
+const handshakes = (s: Pick<Scenario, 'id' | 'title' | 'workers'> & Partial<Scenario>): Scenario => ({
+  unit: 'handshake',
+  units: 'handshakes',
+  repeat: 3,
+  // rst=1: abortive TCP close after the WebSocket close handshake, see wsgen's conn_close.
+  args: (q) => ({ mode: 'handshake', conc: 32, warmup: 0.5, duration: q ? 2 : 5, rst: 1, max: 500000 }),
+  timeoutS: () => 40,
+  rows: ['rate', 'cpu_per', 'gen_cpu_per'],
+  ...s,
+});
 const IDLE_ROWS = ['kb_per_conn', 'warm_kb_per_conn', 'base_rss_mb', 'base_anon_mb', 'base_file_mb', 'alive'];
 // wsgen signs the API requests with the same app the servers are configured with.
 const pusherApp = { app: PUSHER_APP.id, key: PUSHER_APP.key, secret: PUSHER_APP.secret };
@@ -170,18 +180,7 @@ export const SCENARIOS: Scenario[] = [
     timeoutS: () => 150,
     rows: IDLE_ROWS,
   },
-  {
-    id: 'handshake',
-    title: 'handshakes: connect, upgrade, close; 32 at a time',
-    unit: 'handshake',
-    units: 'handshakes',
-    workers: 1,
-    repeat: 3,
-    // rst=1: abortive TCP close after the WebSocket close handshake, see wsgen's conn_close.
-    args: handshakeArgs,
-    timeoutS: () => 40,
-    rows: ['rate', 'cpu_per', 'gen_cpu_per'],
-  },
+  handshakes({ id: 'handshake', title: 'handshakes: connect, upgrade, close; 32 at a time', workers: 1 }),
   {
     id: 'echo2w',
     title: 'echo with 2 workers',
@@ -216,34 +215,17 @@ export const SCENARIOS: Scenario[] = [
     timeoutS: () => 150,
     rows: [...IDLE_ROWS.slice(0, 3), 'kb_vs_1w', 'alive'],
   },
-  {
-    // The price of the machine-wide connection table: the same 2-worker handshake with the table off, ody alone.
-    id: 'handshake2w-off',
-    title: 'handshakes with 2 workers, shared connection table off (additional.table.connections: 0)',
-    unit: 'handshake',
-    units: 'handshakes',
-    workers: 2,
-    repeat: 3,
-    tableOff: true,
-    kinds: ['ody'],
-    args: handshakeArgs,
-    timeoutS: () => 40,
-    rows: ['rate', 'cpu_per', 'gen_cpu_per'],
-  },
-  {
-    // Every handshake claims, fills and frees a slot of the machine's table in shared memory (see src/connections).
+  // The price of the machine-wide connection table: the same 2-worker handshake with the table off, ody alone.
+  handshakes({ id: 'handshake2w-off', title: 'handshakes with 2 workers, shared connection table off (additional.table.connections: 0)', workers: 2, tableOff: true, kinds: ['ody'] }),
+  // Every handshake claims, fills and frees a slot of the machine's table in shared memory (see src/connections).
+  handshakes({
     id: 'handshake2w',
     title: 'handshakes with 2 workers (the machine-wide connection table on)',
-    unit: 'handshake',
-    units: 'handshakes',
     workers: 2,
-    repeat: 3,
     baseline: 'handshake2w-off',
     compare: { metric: 'cpu_per', as: 'cpu_vs_off' },
-    args: handshakeArgs,
-    timeoutS: () => 40,
     rows: ['rate', 'cpu_per', 'cpu_vs_off', 'gen_cpu_per'],
-  },
+  }),
   {
     id: 'fanout-redis',
     title: 'fan-out over Redis: 2 nodes x 1,000 subscribers, publisher on node A',
