@@ -167,9 +167,13 @@ async function main() {
   const results: Results = {};
   // A server that failed to start for some worker count (or over Redis) is not retried in later rounds.
   const broken = new Map<string, string>();
+  // An interleaved scenario's baseline runs inside its rounds, right before it, not as a scenario of its own.
+  const inside = new Set(opt.scenarios.filter((s) => s.interleave && s.baseline).map((s) => s.baseline!));
   for (const s of opt.scenarios) {
-    const cells: Partial<Record<Kind, Cell>> = (results[s.id] = {});
-    const kinds = opt.servers.filter((k) => (s.kinds ?? PLAIN_KINDS).includes(k));
+    if (inside.has(s.id)) continue;
+    const base = s.interleave ? opt.scenarios.find((b) => b.id === s.baseline) : undefined;
+    const plan = (x: Scenario) => ({ x, cells: (results[x.id] = {}) as Partial<Record<Kind, Cell>>, kinds: opt.servers.filter((k) => (x.kinds ?? PLAIN_KINDS).includes(k)) });
+    const parts = [...(base ? [plan(base)] : []), plan(s)];
     let redisError = '';
     if (s.redis) {
       try {
@@ -182,25 +186,27 @@ async function main() {
     }
     const rounds = opt.rounds * (s.repeat ?? 1);
     for (let round = 1; round <= rounds; round++) {
-      for (const kind of kinds) {
-        const cell = (cells[kind] ??= { runs: [], median: {} });
-        const key = `${kind}:${s.workers}${s.redis ? ':redis' : ''}${s.pusher ? ':pusher' : ''}${s.app ? ':app' : ''}`;
-        if (redisError) broken.set(key, redisError);
-        if (broken.has(key)) {
-          cell.runs.push({ round, errors: 0, firstError: '', failure: broken.get(key) });
-          continue;
+      for (const { x, cells, kinds } of parts) {
+        for (const kind of kinds) {
+          const cell = (cells[kind] ??= { runs: [], median: {} });
+          const key = `${kind}:${x.workers}${x.redis ? ':redis' : ''}${x.pusher ? ':pusher' : ''}${x.app ? ':app' : ''}${x.tableOff ? ':notable' : ''}`;
+          if (redisError) broken.set(key, redisError);
+          if (broken.has(key)) {
+            cell.runs.push({ round, errors: 0, firstError: '', failure: broken.get(key) });
+            continue;
+          }
+          log(`${x.id} round ${round}/${rounds}: ${kind}`);
+          await measure(x, kind, round, ctx, gen, opt.quick, cell);
+          const last = cell.runs.at(-1);
+          if (last?.failure) {
+            log(`  ${kind} failed: ${last.failure}`);
+            if (!last.metrics) broken.set(key, last.failure);
+          } else if (last && last.errors > 0) log(`  ${last.errors} errors, first: ${last.firstError}`);
+          if (last?.metrics) log(`  ${Object.entries(last.metrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
         }
-        log(`${s.id} round ${round}/${rounds}: ${kind}`);
-        await measure(s, kind, round, ctx, gen, opt.quick, cell);
-        const last = cell.runs.at(-1);
-        if (last?.failure) {
-          log(`  ${kind} failed: ${last.failure}`);
-          if (!last.metrics) broken.set(key, last.failure);
-        } else if (last && last.errors > 0) log(`  ${last.errors} errors, first: ${last.firstError}`);
-        if (last?.metrics) log(`  ${Object.entries(last.metrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
       }
     }
-    for (const kind of kinds) summarize(cells[kind]!);
+    for (const { cells, kinds } of parts) for (const kind of kinds) summarize(cells[kind]!);
     await redis?.stop();
     redis = null;
   }

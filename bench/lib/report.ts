@@ -69,9 +69,16 @@ export function addScaling(results: Results, scenarios: Scenario[]): void {
     const { metric, as } = s.compare ?? { metric: 'rate', as: 'scaling' };
     for (const kind of KINDS) {
       const cell = results[s.id]?.[kind];
-      const base = results[s.baseline]?.[kind]?.median[metric];
+      const base = results[s.baseline]?.[kind];
       const mine = cell?.median[metric];
-      if (cell && !cell.failure) cell.median[as] = base && mine ? mine / base : null;
+      if (!cell || cell.failure) continue;
+      // Interleaved: each round's pair measured back to back, so the ratio is taken per round (see ratio()).
+      const pairs = s.interleave ? cell.runs.flatMap((r) => {
+        const b = base?.runs.find((x) => x.round === r.round)?.metrics?.[metric];
+        const m = r.metrics?.[metric];
+        return typeof b === 'number' && typeof m === 'number' && b > 0 ? [m / b] : [];
+      }) : [];
+      cell.median[as] = pairs.length > 0 ? median(pairs) : base?.median[metric] && mine ? mine / base.median[metric]! : null;
     }
   }
 }
