@@ -129,19 +129,27 @@ export class Transitions {
     const blocking: (Phase | null)[] = joining ? ['steady', 'leaving'] : ['steady', 'joining'];
     const same: Phase = joining ? 'joining' : 'leaving';
     const intent = joining ? 'join' : 'leave';
+    // Nodes whose answer says they hold the key (or are leaving while we join). Decided only once every answer is in:
+    // a node that answered 'steady' and then started the same round as ours asks us meanwhile (entry.concurrent), and
+    // it counts us as its peer, so we must count it as ours, or neither announces (two workers stopping at once both
+    // kept a channel's channel_vacated back).
+    const blockers = new Set<number>();
     this.hooks
       .ask({ p: 'tr', key, from: self, intent }, (raw, node) => {
         const answer = raw as TransitionAnswer | null;
         this.holders.saw(key, node, answer?.phase === 'steady' || answer?.phase === 'joining');
         if (answer?.held) held = true;
-        if (answer && blocking.includes(answer.phase)) resolve(false); // decided: someone else holds it
+        if (answer && blocking.includes(answer.phase)) blockers.add(node);
         else if (answer?.phase === same) peers.add(node);
       })
       .then(() => {
         for (const [node, theirs] of entry.concurrent) {
-          if (theirs === intent) peers.add(node);
-          else if (!joining) return resolve(false); // a joiner saw us leaving and counts us as present
+          if (theirs === intent) {
+            peers.add(node);
+            blockers.delete(node);
+          } else if (!joining) return resolve(false); // a joiner saw us leaving and counts us as present
         }
+        if (blockers.size > 0) return resolve(false); // decided: someone else holds it
         let highest = self;
         for (const node of peers) highest = Math.max(highest, node);
         resolve(highest === self);
