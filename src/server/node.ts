@@ -176,8 +176,12 @@ export class Node implements LocalNode {
     const slots = this.machine.connections;
     return slots !== null && slots.phase(fd) === 2;
   }
-  /** False when `fd` belongs to a worker of this machine and is not open there: nothing to forward it to. */
-  reachable(fd: number): boolean {
+  /**
+   * Worth handing to the adapter: not a socket of this worker, and not an fd of this machine that is closed (the shared
+   * table knows at once); fds of other machines are the adapter's to judge.
+   */
+  elsewhere(fd: number): boolean {
+    if (this.#sockets.has(fd)) return false;
     const slots = this.machine.connections;
     return slots === null || !slots.ours(fd) || slots.phase(fd) === 2;
   }

@@ -46,27 +46,27 @@ export class WsServer {
   push(fd: number, data: Payload): boolean {
     checkPayload(data);
     const node = this.#node;
-    return node.push(fd, data) || (!node.socket(fd) && node.reachable(fd) && node.adapter.push(fd, data));
+    return node.push(fd, data) || (node.elsewhere(fd) && node.adapter.push(fd, data));
   }
 
   /** Closes a connection (on any node) with a close code (1000 or 3000-4999) and reason; false when it is not open. */
   disconnect(fd: number, code = 1000, reason = ''): boolean {
     checkClose(code, reason);
     const node = this.#node;
-    return node.disconnect(fd, code, reason) || (!node.socket(fd) && node.reachable(fd) && node.adapter.disconnect(fd, code, reason));
+    return node.disconnect(fd, code, reason) || (node.elsewhere(fd) && node.adapter.disconnect(fd, code, reason));
   }
 
   /** Adds fd (on any node) to a topic; false when it is not open. */
   subscribe(fd: number, topic: string): boolean {
     checkTopic(topic);
     const node = this.#node;
-    return node.subscribe(fd, topic) || (!node.socket(fd) && node.reachable(fd) && node.adapter.subscribe(fd, topic));
+    return node.subscribe(fd, topic) || (node.elsewhere(fd) && node.adapter.subscribe(fd, topic));
   }
 
   unsubscribe(fd: number, topic: string): boolean {
     checkTopic(topic);
     const node = this.#node;
-    return node.unsubscribe(fd, topic) || (!node.socket(fd) && node.reachable(fd) && node.adapter.unsubscribe(fd, topic));
+    return node.unsubscribe(fd, topic) || (node.elsewhere(fd) && node.adapter.unsubscribe(fd, topic));
   }
 
   /** Sends to every connection on every node except `except`; returns how many it reached on this node. */
