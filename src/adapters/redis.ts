@@ -42,6 +42,7 @@ export class RedisAdapter extends ClusterAdapter {
    */
   #outbox: { channel: string; texts: string[]; chars: number }[] = [];
   #flushing: ReturnType<typeof setImmediate> | undefined;
+  #opened = false;
 
   constructor(private readonly options: RedisAdapterOptions) {
     super(options.askTimeoutMs);
@@ -93,6 +94,8 @@ export class RedisAdapter extends ClusterAdapter {
     await sub.subscribe([this.#all, this.#channel(this.id)], onMessage);
     pub.onclose = (error) => this.#lost(error);
     sub.onclose = (error) => this.#lost(error);
+    if (this.#opened) this.links++;
+    this.#opened = true;
     this.up = true;
     this.#retryMs = RETRY_MIN_MS;
     if (holder) this.collided(holder);
