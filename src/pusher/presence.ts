@@ -35,7 +35,7 @@ export class Presence {
       const answers = (await adapter.ask({ kind: 'app', q: this.seats.query(seat, true) })) as (SeatAnswer | null)[];
       const links = adapter.status().links;
       if (this.views.synced(key, links) && this.seats.fitsByCount(seat, registry.memberCount(key), answers, app.maxPresenceMembers)) {
-        return { members: this.views.members(key), complete: true, since, links, view: true };
+        return { members: new Map(), complete: true, since, links, view: true };
       }
     }
     const { list, answers } = await this.#read(key, this.seats.query(seat), (answer) => (answer as SeatAnswer | null)?.members ?? null);
@@ -64,19 +64,15 @@ export class Presence {
 
   /**
    * Brings what the clients here list of a presence channel to `list` (views.ts), with the member `joining` now,
-   * telling the current subscribers what changed; returns the list a new subscriber gets (a partial answer adds what
-   * the clients here already list).
+   * telling the current subscribers what changed. A new subscriber is then sent the view (views.payload): a partial
+   * answer only added to what the clients here already list.
    */
-  show(key: string, list: MemberList, joining?: Member): Map<string, unknown> {
+  show(key: string, list: MemberList, joining?: Member): void {
     const change = list.view ? { added: [], removed: [] } : this.views.reconcile(key, list);
     if (joining && this.views.admit(key, joining.id, true, joining.info)) change.added.push([joining.id, joining.info]);
+    else if (joining) this.views.refresh(key, joining.id, joining.info); // the latest authorization wins, as with Pusher
     this.#publish(key, change);
     if (!list.complete) this.layer.resync.reread([key]); // what the nodes that did not answer hold comes later
-    // Who is listed is the view's; each one's info the freshest read (the latest authorization wins, as with Pusher).
-    const out = this.views.members(key);
-    if (!list.view) for (const [id, info] of list.members) if (out.has(id)) out.set(id, info);
-    if (joining) out.set(joining.id, joining.info);
-    return out;
   }
 
   #publish(key: string, { added, removed }: ViewChange): void {

@@ -81,11 +81,9 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
       if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
       if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
       // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
-      const members = layer.presence.show(key, seated, member);
+      layer.presence.show(key, seated, member);
       layer.join(ws, app, name, member);
-      const ids = [...members.keys()];
-      const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
-      ws.send(frame('pusher_internal:subscription_succeeded', JSON.stringify(presence), name));
+      ws.send(frame('pusher_internal:subscription_succeeded', layer.presence.views.payload(key), name));
     } finally {
       conn.joining--;
       layer.presence.seats.release(seat);

@@ -61,3 +61,13 @@ test('a view is the member list only once synced by a complete list, under the s
   views.reconcile(KEY, list(['alice', 'bob', 'carol'], Date.now(), true, 2));
   expect(views.synced(KEY, 2)).toBe(true);
 });
+
+test("a new subscriber's list is the view as Pusher's presence data, each member's info as last authorized", () => {
+  const views = new PresenceViews();
+  views.reconcile(KEY, list(['alice', 'b"ob'], Date.now()));
+  views.admit(KEY, 'carol', true, { name: 'carol', n: 1 });
+  views.admit(KEY, 'alice', false, null); // departed: not listed
+  views.refresh(KEY, 'carol', { name: 'Carol' });
+  expect(JSON.parse(views.payload(KEY))).toEqual({ presence: { ids: ['b"ob', 'carol'], hash: { 'b"ob': { name: 'b"ob' }, carol: { name: 'Carol' } }, count: 2 } });
+  expect(JSON.parse(new PresenceViews().payload(KEY))).toEqual({ presence: { ids: [], hash: {}, count: 0 } });
+});

@@ -21,7 +21,7 @@ export interface ViewChange {
 
 /**
  * A list of members read from the cluster: `since` when the question went out, `complete` if every node answered,
- * `links` the adapter's link count it was read under; `view`: it is the synced view itself (nothing to reconcile).
+ * `links` the adapter's link count it was read under; `view`: the synced view is the list (members is left empty).
  */
 export interface MemberList {
   members: Map<string, unknown>;
@@ -37,6 +37,8 @@ interface Entry {
   here: boolean;
   /** As of when the clients know this (ms): an event's arrival, or when a list was asked for. */
   at: number;
+  /** `"id":info` as JSON, made once for the lists sent to new subscribers (payload). */
+  json?: string;
 }
 
 /** Far longer than a member list takes to gather (the ask timeout). */
@@ -99,6 +101,7 @@ export class PresenceViews {
     const removed: string[] = [];
     for (const [id, info] of list.members) {
       const entry = view.get(id);
+      if (entry?.here) this.#inform(entry, info); // listed already: the freshest read of its info
       if (entry?.here || (entry && entry.at >= list.since)) continue;
       added.push([id, info]);
       view.set(id, { info, here: true, at: list.since });
@@ -114,11 +117,42 @@ export class PresenceViews {
     return { added, removed };
   }
 
-  /** The members the clients here list now (for a new subscriber when the cluster's answer was partial). */
+  /** A listed member's info, as its latest authorization gave it (as with Pusher). */
+  refresh(key: string, user: string, info: unknown): void {
+    const entry = this.#views.get(key)?.entries.get(user);
+    if (entry?.here) this.#inform(entry, info);
+  }
+
+  #inform(entry: Entry, info: unknown): void {
+    if (entry.info === info) return;
+    entry.info = info;
+    entry.json = undefined;
+  }
+
+  /** The members the clients here list now. */
   members(key: string): Map<string, unknown> {
     const out = new Map<string, unknown>();
     for (const [id, entry] of this.#views.get(key)?.entries ?? []) if (entry.here) out.set(id, entry.info);
     return out;
+  }
+
+  /**
+   * What a new subscriber is sent (subscription_succeeded's data): the members the clients here list, as Pusher's
+   * `{"presence":{"ids","hash","count"}}`, in one pass over the view with each member's JSON made once (a join storm
+   * sends this list, O(members), with every join).
+   */
+  payload(key: string): string {
+    let ids = '';
+    let hash = '';
+    let count = 0;
+    for (const [id, entry] of this.#views.get(key)?.entries ?? []) {
+      if (!entry.here) continue;
+      const quoted = JSON.stringify(id);
+      const sep = count++ === 0 ? '' : ',';
+      ids += sep + quoted;
+      hash += sep + (entry.json ??= `${quoted}:${JSON.stringify(entry.info ?? null)}`);
+    }
+    return `{"presence":{"ids":[${ids}],"hash":{${hash}},"count":${count}}}`;
   }
 
   /** The channel has no subscriber here any more. */
