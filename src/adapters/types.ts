@@ -66,6 +66,13 @@ export interface AdapterStatus {
   dropped: number;
 }
 
+/**
+ * Answers to Adapter.ask. `left`: nodes asked that left the cluster (said bye, or went silent) before answering —
+ * they owe no answer, so a result short by them is still complete. A node still alive that missed the timeout is not
+ * counted here: it makes the result incomplete.
+ */
+export type Answers = unknown[] & { left?: number };
+
 /** What the server uses: directed and fan-out delivery to other nodes, and questions with a timeout. */
 export interface Adapter {
   readonly driver: AdapterStatus['driver'];
@@ -90,7 +97,7 @@ export interface Adapter {
    * Answers of the other nodes (or of the owner of `fd` alone); nodes that miss the timeout are left out.
    * `each` sees every answer as it arrives, with the answering node's id (for decisions that can end early).
    */
-  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<unknown[]>;
+  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<Answers>;
   /** The node owning `fd` (its id), or undefined for fds this adapter never hands out. */
   ownerOf(fd: number): number | undefined;
   /** Connections on the other nodes as of their last heartbeat. */

@@ -15,7 +15,7 @@ export class Presence {
 
   constructor(private readonly layer: PusherServer) {}
 
-  /** The members of a channel on every node, merged by user id, and whether every node known to be alive answered. */
+  /** The members of a channel on every node, merged by user id, and whether every node still alive answered (one that left meanwhile owes nothing). */
   async gather(app: ResolvedApp, channel: string): Promise<MemberList> {
     const key = keyOf(app.id, channel);
     return (await this.#read(key, { p: 'members', key }, (answer) => answer as Member[] | null)).list;
@@ -41,7 +41,7 @@ export class Presence {
     const answers = await this.layer.node.adapter.ask({ kind: 'app', q }, undefined, seen);
     const members = new Map<string, unknown>();
     for (const list of [this.layer.registry.members(key), ...answers.map(membersOf)]) for (const m of list ?? []) if (!members.has(m.id)) members.set(m.id, m.info);
-    return { list: { members, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers, since }, answers };
+    return { list: { members, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers - (answers.left ?? 0), since }, answers };
   }
 
   /**

@@ -104,7 +104,8 @@ export class PusherServer implements NodeExtension {
       registry: this.registry,
       ask: async (query) => {
         const peers = node.adapter.status().peers; // the nodes ask() is about to ask, counted in the same turn
-        return { answers: await node.adapter.ask({ kind: 'app', q: query satisfies Asked }), peers };
+        const answers = await node.adapter.ask({ kind: 'app', q: query satisfies Asked });
+        return { answers, peers: peers - (answers.left ?? 0) }; // a node that left meanwhile owes no answer
       },
     };
     this.#counts = new SubscriptionCounts({

@@ -73,7 +73,8 @@ export default defineConfig({
 });
 `;
 
-export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Promise<Cluster> {
+/** `extra`: more app fields; `adapterExtra`: more adapter fields (redis mode), e.g. `requestTimeout: 8000`. */
+export async function startCluster(mode: Mode, hookUrl: string, extra = '', adapterExtra = ''): Promise<Cluster> {
   ensureBinary();
   const odys: Ody[] = [];
   const dirs: string[] = [];
@@ -85,7 +86,7 @@ export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Pro
   };
   if (mode === '2 nodes on redis') {
     redis = await startRedis();
-    adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher' },`;
+    adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher', ${adapterExtra} },`;
     for (let i = 0; i < 2; i++) await start(config(1, hookUrl, adapter, extra));
   } else {
     await start(config(mode === '2 workers' ? 2 : 1, hookUrl, '', extra));
