@@ -3,7 +3,8 @@
 // - This node's link came back (it was down: an outage of Redis, or of our connection to it), or a subscriber here
 //   got a partial member list (a node missed the timeout): the presence channels concerned are re-read from the
 //   cluster and their clients told what they missed (views.ts), until every node has answered once, for at most
-//   RETRY_LIMIT tries.
+//   RETRY_LIMIT tries. After the link came back, watchlists are re-read the same way: watchers hear who of theirs
+//   went online or offline meanwhile, once (users.ts).
 // - A node this one judged dead and announced departures for answers again (a partition, a paused process, not a
 //   crash): the webhooks the backend is owed for what it still holds are sent by the node that announced the
 //   departure, so once; and presence channels are re-read as above, so the clients that heard its members leave
@@ -25,6 +26,8 @@ export class Resync {
   /** Presence channel keys to re-read, and tries left. */
   #dirty = new Set<string>();
   #tries = 0;
+  /** Tries left to re-read the watched users' online state (after the link came back). */
+  #watchTries = 0;
   #wasUp = true;
   #busy = false;
 
@@ -48,11 +51,15 @@ export class Resync {
     this.#busy = true;
     try {
       const up = this.layer.node.adapter.status().state === 'up';
-      if (up && !this.#wasUp) this.reread();
+      if (up && !this.#wasUp) {
+        this.reread();
+        this.#watchTries = RETRY_LIMIT;
+      }
       this.#wasUp = up;
       if (!up) return;
       await this.#returned();
       await this.#reconcile();
+      if (this.#watchTries > 0) this.#watchTries = (await this.layer.users.reread()) ? 0 : this.#watchTries - 1;
     } catch (error) {
       this.layer.log.error(`re-syncing presence failed: ${describeError(error)}`);
     } finally {

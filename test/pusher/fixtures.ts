@@ -191,6 +191,25 @@ export async function subscribed(cl: Client, channel: string): Promise<any> {
   return result;
 }
 
+export async function signedIn(cl: Client): Promise<Client> {
+  cl.pusher.signin();
+  await cl.pusher.user.signinDonePromise;
+  return cl;
+}
+
+/** A signed-in client whose watchlist events are recorded as "online a,b" / "offline c". */
+export async function watcher(url: string, c: Cluster, user: string, watchlist: string[]): Promise<Client> {
+  const cl = await client(url, c.sdk, user, { name: user }, watchlist);
+  for (const name of ['online', 'offline']) cl.pusher.user.watchlist.bind(name, (e: { name: string; user_ids: string[] }) => cl.seen.push(`${e.name} ${[...e.user_ids].sort().join(',')}`));
+  return signedIn(cl);
+}
+
+/** Each node's adapter as its /_ody/stats shows it: link state and live peers (outage tests wait on them). */
+export async function adapters(c: Cluster): Promise<{ state: string; peers: number }[]> {
+  const headers = { 'x-api-key': '123123123' };
+  return Promise.all(c.urls.map(async (u) => ((await (await fetch(`${u.replace(/^ws/, 'http')}/_ody/stats`, { headers })).json()) as { adapter: { state: string; peers: number } }).adapter));
+}
+
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
