@@ -73,6 +73,11 @@ export interface AdapterStatus {
  */
 export type Answers = unknown[] & { left?: number };
 
+/** Did every node that owes an answer give one? `asked`: the status taken in the turn ask() was called. */
+export function answeredAll(asked: AdapterStatus, answers: Answers): boolean {
+  return asked.state === 'up' && answers.filter((a) => a !== null).length >= asked.peers - (answers.left ?? 0);
+}
+
 /** What the server uses: directed and fan-out delivery to other nodes, and questions with a timeout. */
 export interface Adapter {
   readonly driver: AdapterStatus['driver'];

@@ -1,5 +1,6 @@
 // Presence member lists for joins and re-syncs: read from the cluster (with whether every node answered), a joiner's
 // seat under maxPresenceMembers (seats.ts), and what this node's clients are told of them (views.ts).
+import { answeredAll } from '../adapters/types';
 import type { ResolvedApp } from '../config/schema';
 import { frame } from './frames';
 import { keyOf, type Member, topicOf } from './registry';
@@ -32,7 +33,7 @@ export class Presence {
   }
 
   async #read(key: string, q: unknown, membersOf: (answer: unknown) => Member[] | null): Promise<{ list: MemberList; answers: unknown[] }> {
-    const { state, peers } = this.layer.node.adapter.status();
+    const asked = this.layer.node.adapter.status();
     const since = Date.now();
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (answer: unknown, node: number) => {
@@ -41,7 +42,7 @@ export class Presence {
     const answers = await this.layer.node.adapter.ask({ kind: 'app', q }, undefined, seen);
     const members = new Map<string, unknown>();
     for (const list of [this.layer.registry.members(key), ...answers.map(membersOf)]) for (const m of list ?? []) if (!members.has(m.id)) members.set(m.id, m.info);
-    return { list: { members, complete: state === 'up' && answers.filter((a) => a !== null).length >= peers - (answers.left ?? 0), since }, answers };
+    return { list: { members, complete: answeredAll(asked, answers), since }, answers };
   }
 
   /**

@@ -204,6 +204,9 @@ export async function watcher(url: string, c: Cluster, user: string, watchlist: 
   return signedIn(cl);
 }
 
+/** The webhook events received about `channel`, as "member_added bob" / "channel_occupied". */
+export const hookNames = (hooks: ReturnType<typeof receiver>, channel: string) => hooks.about(channel).map((e) => `${e.name}${e.user_id ? ` ${e.user_id}` : ''}`);
+
 /** Each node's adapter as its /_ody/stats shows it: link state and live peers (outage tests wait on them). */
 export async function adapters(c: Cluster): Promise<{ state: string; peers: number }[]> {
   const headers = { 'x-api-key': '123123123' };

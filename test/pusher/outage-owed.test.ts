@@ -3,7 +3,7 @@
 // other is one member_added to the backend (and a channel first occupied on two nodes one channel_occupied).
 import { expect, test } from 'bun:test';
 import { redisMissing } from '../helpers/redis';
-import { adapters, client, type Cluster, receiver, signedIn, startCluster, subscribed, waitFor, watcher } from './fixtures';
+import { adapters, client, type Cluster, hookNames, receiver, signedIn, spread, startCluster, subscribed, waitFor, watcher } from './fixtures';
 
 /** Long enough for a wrongly duplicated or late event to have arrived (a resync runs every second). */
 const SETTLE = 2500;
@@ -34,6 +34,44 @@ test.skipIf(redisMissing())('a watcher hears, once, who of its watchlist went on
     expect(ann.seen).toEqual(['offline bob,cat', 'online cat', 'online bob', 'offline cat']);
   } finally {
     for (const cl of [ann, ...others]) cl.pusher.disconnect();
+    hooks.stop();
+  }
+}, 60_000);
+
+test.skipIf(redisMissing())('a user joining a new presence channel on both nodes during an outage: one channel_occupied, one member_added', async () => {
+  const hooks = receiver();
+  await using c = await startCluster('2 nodes on redis', hooks.url);
+  const [daveHere, daveThere] = await spread(c, ['dave', 'dave']);
+  const channel = 'presence-both-blind';
+  try {
+    await outage(c, async () => {
+      await Promise.all([subscribed(daveHere!, channel), subscribed(daveThere!, channel)]);
+      await Bun.sleep(3000); // each node's join rounds wait out the ask timeout, and decide on what they see: themselves
+    });
+    await Bun.sleep(SETTLE);
+    expect(hookNames(hooks, channel).sort()).toEqual(['channel_occupied', 'member_added dave']);
+  } finally {
+    for (const cl of [daveHere!, daveThere!]) cl.pusher.disconnect();
+    hooks.stop();
+  }
+}, 60_000);
+
+test.skipIf(redisMissing())('a member already announced who joins on the other node during an outage: no webhook', async () => {
+  const hooks = receiver();
+  await using c = await startCluster('2 nodes on redis', hooks.url);
+  const [daveHere, daveThere] = await spread(c, ['dave', 'dave']);
+  const channel = 'presence-known';
+  try {
+    await subscribed(daveHere!, channel);
+    await waitFor(() => hooks.about(channel).length === 2, 'channel_occupied and member_added');
+    await outage(c, async () => {
+      await subscribed(daveThere!, channel);
+      await Bun.sleep(3000);
+    });
+    await Bun.sleep(SETTLE);
+    expect(hookNames(hooks, channel).sort()).toEqual(['channel_occupied', 'member_added dave']);
+  } finally {
+    for (const cl of [daveHere!, daveThere!]) cl.pusher.disconnect();
     hooks.stop();
   }
 }, 60_000);
