@@ -30,6 +30,8 @@ export abstract class ClusterAdapter implements Adapter {
   protected id = 0;
   protected dropped = 0;
   protected up = true;
+  /** AdapterStatus.links: a transport that can lose its link counts each time it comes up. */
+  protected links = 1;
   protected node: LocalNode | undefined;
   protected readonly log = logger.withTag('adapter');
   readonly #peers = new Map<number, Peer>();
@@ -141,7 +143,7 @@ export abstract class ClusterAdapter implements Adapter {
   }
 
   status(): AdapterStatus {
-    return { driver: this.driver, state: this.up ? 'up' : 'down', node: this.id, peers: this.#peers.size, dropped: this.dropped };
+    return { driver: this.driver, state: this.up ? 'up' : 'down', node: this.id, peers: this.#peers.size, dropped: this.dropped, links: this.links };
   }
 
   /** What a transport received from another node. */

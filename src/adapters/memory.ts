@@ -35,6 +35,6 @@ export class MemoryAdapter implements Adapter {
     return 0;
   }
   status(): AdapterStatus {
-    return { driver: 'memory', state: 'up', node: 0, peers: 0, dropped: 0 };
+    return { driver: 'memory', state: 'up', node: 0, peers: 0, dropped: 0, links: 1 };
   }
 }

@@ -13,6 +13,8 @@ const LEASE_MS = 3 * NODE_TIMEOUT_MS;
  * Renews this process's reservation of a node id, or takes it from a younger holder; answers '' when the id is ours,
  * else the (older) holder's instance. Instances compare by age as strings (ClusterAdapter.instance).
  */
+/** A batch (one PUBLISH) holds messages up to about this many characters of JSON. */
+const BATCH_CHARS = 256 * 1024;
 const LEASE = "local v = redis.call('GET', KEYS[1]) if v and v < ARGV[1] then return v end redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return ''";
 
 export interface RedisAdapterOptions {
@@ -32,6 +34,15 @@ export class RedisAdapter extends ClusterAdapter {
   readonly #nodes: string;
   readonly #seq: string;
   #onMessage: ((text: string) => void) | undefined;
+  /**
+   * Messages sent in this turn, as runs of messages to one channel: each run goes out as one PUBLISH (a JSON array)
+   * once the turn's work is done. A join storm sends hundreds of small messages a second to every node; one command
+   * per run instead of one per message is most of what the cluster costs Redis and each node's client. Runs keep the
+   * order of sending (one connection), so per-sender order, which transitions.ts and seats.ts rely on, holds.
+   */
+  #outbox: { channel: string; texts: string[]; chars: number }[] = [];
+  #flushing: ReturnType<typeof setImmediate> | undefined;
+  #opened = false;
 
   constructor(private readonly options: RedisAdapterOptions) {
     super(options.askTimeoutMs);
@@ -65,17 +76,26 @@ export class RedisAdapter extends ClusterAdapter {
     const sub = await pub.duplicate();
     this.#sub = sub;
     const onMessage = (this.#onMessage = (text: string) => {
-      let message: Message;
+      let parsed: Message | Message[];
       try {
-        message = JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch {
         return this.log.warn('ignoring a malformed message on the cluster channel');
       }
-      this.receive(message);
+      if (!Array.isArray(parsed)) return this.receive(parsed);
+      for (const message of parsed) {
+        try {
+          this.receive(message);
+        } catch (error) {
+          this.log.error(`handling a cluster message (${message?.t}) failed: ${(error as Error).message}`); // the rest of the batch still counts
+        }
+      }
     });
     await sub.subscribe([this.#all, this.#channel(this.id)], onMessage);
     pub.onclose = (error) => this.#lost(error);
     sub.onclose = (error) => this.#lost(error);
+    if (this.#opened) this.links++;
+    this.#opened = true;
     this.up = true;
     this.#retryMs = RETRY_MIN_MS;
     if (holder) this.collided(holder);
@@ -143,19 +163,43 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   protected send(message: Message): void {
-    const pub = this.#pub;
-    if (!this.up || !pub) {
+    if (!this.up || !this.#pub) {
       this.dropped++;
       return;
     }
-    const channel = message.to === undefined ? this.#all : `${this.options.prefix}:node:${message.to}`;
-    pub.publish(channel, JSON.stringify(message)).catch(() => this.dropped++);
+    const channel = message.to === undefined ? this.#all : this.#channel(message.to);
+    const text = JSON.stringify(message);
+    const last = this.#outbox.at(-1);
+    if (last?.channel === channel && last.chars + text.length <= BATCH_CHARS) {
+      last.texts.push(text);
+      last.chars += text.length;
+    } else {
+      this.#outbox.push({ channel, texts: [text], chars: text.length });
+    }
+    this.#flushing ??= setImmediate(() => this.#flush());
+  }
+
+  /** Publishes this turn's runs, in order (see #outbox). */
+  #flush(): void {
+    clearImmediate(this.#flushing);
+    this.#flushing = undefined;
+    const runs = this.#outbox;
+    this.#outbox = [];
+    const pub = this.#pub;
+    for (const { channel, texts } of runs) {
+      if (!this.up || !pub) {
+        this.dropped += texts.length;
+        continue;
+      }
+      pub.publish(channel, texts.length === 1 ? texts[0]! : `[${texts.join(',')}]`).catch(() => (this.dropped += texts.length));
+    }
   }
 
   /** One log line per outage; reconnect with backoff, resubscribe, one line when back. */
   #lost(error: Error | undefined): void {
     if (this.#stopped || !this.up) return;
     this.up = false;
+    this.#flush(); // counts what was waiting as dropped
     this.log.error(`redis connection lost (${error?.message ?? 'closed'}); serving local clients only, retrying`);
     this.#close();
     this.#schedule();
@@ -188,6 +232,7 @@ export class RedisAdapter extends ClusterAdapter {
   protected async disconnectTransport(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
+    this.#flush(); // the goodbye and whatever this turn sent
     if (this.up && this.#pub) await this.#pub.send('ZREM', [this.#nodes, String(this.id)]).catch(() => {});
     this.#close();
   }

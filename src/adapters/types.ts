@@ -64,6 +64,11 @@ export interface AdapterStatus {
   peers: number;
   /** Messages toward other nodes dropped (no live owner, outage, a slow peer). */
   dropped: number;
+  /**
+   * How many times this node's link to the others came up: 1 once started, one more after each outage. Messages of
+   * either direction may have been lost between two values, so state learned from messages is re-read when it moves.
+   */
+  links: number;
 }
 
 /**

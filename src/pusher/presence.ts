@@ -28,8 +28,24 @@ export class Presence {
    */
   async seated(app: ResolvedApp, channel: string, seat: Seat): Promise<MemberList | null> {
     const key = keyOf(app.id, channel);
+    const { adapter } = this.layer.node;
+    const { registry } = this.layer;
+    if (this.views.synced(key, adapter.status().links)) {
+      // The view is the list (views.ts): the cluster is asked only for counts and seats, never for its members.
+      const since = Date.now();
+      const answers = (await adapter.ask({ kind: 'app', q: this.seats.query(seat, true) })) as (SeatAnswer | null)[];
+      const links = adapter.status().links;
+      if (this.views.synced(key, links) && this.seats.fitsByCount(seat, registry.memberCount(key), answers, app.maxPresenceMembers)) {
+        return { members: this.views.members(key), complete: true, since, links, view: true };
+      }
+    }
     const { list, answers } = await this.#read(key, this.seats.query(seat), (answer) => (answer as SeatAnswer | null)?.members ?? null);
-    return this.seats.fits(seat, this.layer.registry.members(key), answers as (SeatAnswer | null)[], app.maxPresenceMembers) ? list : null;
+    return this.seats.fits(seat, registry.members(key), answers as (SeatAnswer | null)[], app.maxPresenceMembers) ? list : null;
+  }
+
+  /** A join of `key` ended (joined or not): a view nobody here subscribes to, and no join is reading, is let go. */
+  settle(key: string): void {
+    if (this.layer.registry.subscribers(key).size === 0 && this.seats.pending(key) === 0) this.views.drop(key);
   }
 
   async #read(key: string, q: unknown, membersOf: (answer: unknown) => Member[] | null): Promise<{ list: MemberList; answers: unknown[] }> {
@@ -42,7 +58,10 @@ export class Presence {
     const answers = await this.layer.node.adapter.ask({ kind: 'app', q }, undefined, seen);
     const members = new Map<string, unknown>();
     for (const list of [this.layer.registry.members(key), ...answers.map(membersOf)]) for (const m of list ?? []) if (!members.has(m.id)) members.set(m.id, m.info);
-    return { list: { members, complete: answeredAll(asked, answers), since }, answers };
+    // Complete: every node that owes an answer answered (one that left meanwhile owes none), and the link did not drop
+    // meanwhile (events of that gap may be missing).
+    const complete = answeredAll(asked, answers) && this.layer.node.adapter.status().links === asked.links;
+    return { list: { members, complete, since, links: asked.links }, answers };
   }
 
   /**
@@ -51,13 +70,13 @@ export class Presence {
    * the clients here already list).
    */
   show(key: string, list: MemberList, joining?: Member): Map<string, unknown> {
-    const change = this.views.reconcile(key, list);
+    const change = list.view ? { added: [], removed: [] } : this.views.reconcile(key, list);
     if (joining && this.views.admit(key, joining.id, true, joining.info)) change.added.push([joining.id, joining.info]);
     this.#publish(key, change);
     if (!list.complete) this.layer.resync.reread([key]); // what the nodes that did not answer hold comes later
     // Who is listed is the view's; each one's info the freshest read (the latest authorization wins, as with Pusher).
     const out = this.views.members(key);
-    for (const [id, info] of list.members) if (out.has(id)) out.set(id, info);
+    if (!list.view) for (const [id, info] of list.members) if (out.has(id)) out.set(id, info);
     if (joining) out.set(joining.id, joining.info);
     return out;
   }

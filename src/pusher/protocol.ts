@@ -72,14 +72,16 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     // Reserved before the await and given back on every way out (joined: then the registry counts it; refused;
     // closed): a place under maxChannelsPerConnection, and a seat under maxPresenceMembers.
     conn.joining++;
-    const seat = layer.presence.seats.reserve(keyOf(app.id, name), member.id, layer.node.id);
+    const key = keyOf(app.id, name);
+    const seat = layer.presence.seats.reserve(key, member.id, layer.node.id);
+    layer.presence.views.watch(key);
     try {
       const seated = await layer.presence.seated(app, name, seat);
       if (conn.closed) return;
       if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
       if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
       // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
-      const members = layer.presence.show(keyOf(app.id, name), seated, member);
+      const members = layer.presence.show(key, seated, member);
       layer.join(ws, app, name, member);
       const ids = [...members.keys()];
       const presence = { presence: { ids, hash: Object.fromEntries(members), count: ids.length } };
@@ -87,6 +89,7 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
     } finally {
       conn.joining--;
       layer.presence.seats.release(seat);
+      layer.presence.settle(key);
     }
   } else {
     layer.join(ws, app, name);

@@ -68,6 +68,11 @@ export class Registry {
     return [...(this.#users.get(key) ?? [])].map(([id, user]) => ({ id, info: user.info }));
   }
 
+  /** How many presence users the channel has here. */
+  memberCount(key: string): number {
+    return this.#users.get(key)?.size ?? 0;
+  }
+
   /** The user_info a presence user joined with here (undefined: not a member on this node). */
   memberInfo(key: string, userId: string): unknown {
     return this.#users.get(key)?.get(userId)?.info;

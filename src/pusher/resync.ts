@@ -1,10 +1,11 @@
 // Healing after an outage or a partition, checked once a second (cheap: no traffic unless something is owed).
 //
-// - This node's link came back (it was down: an outage of Redis, or of our connection to it), or a subscriber here
-//   got a partial member list (a node missed the timeout): the presence channels concerned are re-read from the
-//   cluster and their clients told what they missed (views.ts), until every node has answered once, for at most
-//   RETRY_LIMIT tries. After the link came back, watchlists are re-read the same way: watchers hear who of theirs
-//   went online or offline meanwhile, once (users.ts).
+// - This node's link came back (it was down: an outage of Redis, or of our connection to it; AdapterStatus.links
+//   moved), or another node's did (it tells us: what it sent meanwhile was lost), or a subscriber here got a partial
+//   member list (a node missed the timeout): the presence channels concerned are re-read from the cluster and their
+//   clients told what they missed (views.ts), until every node has answered once, for at most RETRY_LIMIT tries.
+//   Until then joins read the lists from the cluster, not from the views. Watchlists are re-read the same way:
+//   watchers hear who of theirs went online or offline meanwhile, once (users.ts).
 // - A node this one judged dead and announced departures for answers again (a partition, a paused process, not a
 //   crash): the webhooks the backend is owed for what it still holds are sent by the node that announced the
 //   departure, so once; and presence channels are re-read as above, so the clients that heard its members leave
@@ -12,7 +13,7 @@
 //   after JUDGED_MS.
 import { describeError } from '../log/logger';
 import type { GoneAnswer, GoneQuery } from './departures';
-import type { PusherServer } from './server';
+import type { PusherServer, Told } from './server';
 
 const EVERY_MS = 1000;
 const RETRY_LIMIT = 30;
@@ -26,12 +27,14 @@ export class Resync {
   /** Presence channel keys to re-read, and tries left. */
   #dirty = new Set<string>();
   #tries = 0;
-  /** Tries left to re-read the watched users' online state (after the link came back). */
+  /** Tries left to re-read the watched users' online state (a link came back). */
   #watchTries = 0;
-  #wasUp = true;
+  /** The adapter's link count when last checked. */
+  #links: number;
   #busy = false;
 
   constructor(private readonly layer: PusherServer) {
+    this.#links = layer.node.adapter.status().links;
     this.#timer = setInterval(() => void this.#check(), EVERY_MS);
     this.#timer.unref?.();
   }
@@ -50,13 +53,14 @@ export class Resync {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      const up = this.layer.node.adapter.status().state === 'up';
-      if (up && !this.#wasUp) {
+      const { state, links } = this.layer.node.adapter.status();
+      if (state !== 'up') return;
+      if (links !== this.#links) {
+        this.#links = links;
         this.reread();
         this.#watchTries = RETRY_LIMIT;
+        this.layer.node.adapter.tell({ p: 'back' } satisfies Told); // what we told the others during the gap is lost
       }
-      this.#wasUp = up;
-      if (!up) return;
       await this.#returned();
       await this.#reconcile();
       if (this.#watchTries > 0) this.#watchTries = (await this.layer.users.reread()) ? 0 : this.#watchTries - 1;
@@ -65,6 +69,13 @@ export class Resync {
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** Another node's link came back: what it sent while it was down never reached us. */
+  peerBack(): void {
+    this.layer.presence.views.unsync();
+    this.reread();
+    this.#watchTries = RETRY_LIMIT; // its watchlist announcements during the gap were lost too
   }
 
   /** The presence channels `keys` (all with subscribers here, by default) are to be re-read until every node answers. */

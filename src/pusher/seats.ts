@@ -8,6 +8,10 @@
 // asks (per-sender order), so at least one of two racers sees the other, and the one that does not is the one that
 // asked first and is seen as a member or an older seat by the other. A seat that is later refused still counted
 // against younger ones: under a burst at the limit fewer may get in, never more.
+//
+// A node whose view of the channel is synced (views.ts) asks for counts instead of lists: each node answers how
+// many members it holds and its pending seats. Their sum bounds the distinct users from above, so a seat that fits
+// under the bound fits; only one that does not (a channel near its limit) asks again for the lists.
 import type { Member } from './registry';
 
 /** Total order on seats, the same on every node: [ms, node id, number]. */
@@ -18,9 +22,12 @@ export interface SeatQuery {
   key: string;
   user: string;
   order: SeatOrder;
+  /** Answer with a member count (`n`) instead of the members. */
+  counts?: boolean;
 }
 export interface SeatAnswer {
-  members: Member[];
+  members?: Member[];
+  n?: number;
   pending: { user: string; order: SeatOrder }[];
 }
 
@@ -50,18 +57,36 @@ export class Seats {
     if (set?.delete(seat) && set.size === 0) this.#pending.delete(seat.key);
   }
 
-  query(seat: Seat): SeatQuery {
-    return { p: 'seats', key: seat.key, user: seat.user, order: seat.order };
+  query(seat: Seat, counts = false): SeatQuery {
+    return { p: 'seats', key: seat.key, user: seat.user, order: seat.order, ...(counts && { counts }) };
   }
 
-  /** Another node's question: our pending seats of the key (and the asker noted on each), with `members` from the registry. */
-  answer(query: SeatQuery, members: Member[]): SeatAnswer {
+  /** Joins of `key` asking the cluster here now. */
+  pending(key: string): number {
+    return this.#pending.get(key)?.size ?? 0;
+  }
+
+  /** Another node's question: our pending seats of the key (and the asker noted on each), with our members or their count. */
+  answer(query: SeatQuery, here: { members(): Member[]; count(): number }): SeatAnswer {
     const pending = [];
     for (const seat of this.#pending.get(query.key) ?? []) {
       seat.concurrent.push({ user: query.user, order: query.order });
       pending.push({ user: seat.user, order: seat.order });
     }
-    return { members, pending };
+    return query.counts ? { n: here.count(), pending } : { members: here.members(), pending };
+  }
+
+  /** Does `seat` surely fit, by counts alone (see the top)? `local`: members here; false means "ask for the lists". */
+  fitsByCount(seat: Seat, local: number, answers: (SeatAnswer | null)[], limit: number): boolean {
+    let users = local;
+    const count = (p: { order: SeatOrder }) => void (older(p.order, seat.order) < 0 && users++);
+    for (const s of this.#pending.get(seat.key) ?? []) if (s !== seat) count(s);
+    for (const answer of answers) {
+      users += answer?.n ?? 0;
+      for (const p of answer?.pending ?? []) count(p);
+    }
+    for (const p of seat.concurrent) count(p);
+    return users < limit;
   }
 
   /**

@@ -58,7 +58,7 @@ export interface PusherConn {
 /** A member event in a publish (`u` added or removed, with its info), checked against the views before delivery. */
 export type MemberMark = { u: string; up: boolean; i?: unknown };
 /** Messages between the Pusher layers of different nodes (Adapter.tell); 'disable' comes from src/apps/dashboard. */
-export type Told = { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean; m?: MemberMark } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean } | { p: 'settled'; key: string };
+export type Told = { p: 'back' } | { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean; m?: MemberMark } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean } | { p: 'settled'; key: string };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'); 'conns', 'dash', 'subs' are src/apps/'s. */
 export type Asked = TransitionQuery | GoneQuery | SeatQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | ListingQuery | { p: 'online'; app: string; ids: string[] };
 
@@ -260,7 +260,7 @@ export class PusherServer implements NodeExtension {
     if (!conn.closed) ws.unsubscribe(topicOf(key));
     if (sub.userId !== undefined && this.registry.leave(key, sub.userId, ws)) this.transitions.remove(`m\u0000${key}\u0000${sub.userId}`);
     const last = this.registry.unsubscribe(key, ws);
-    if (last) this.presence.views.drop(key);
+    if (last) this.presence.settle(key);
     if (last && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.remove(`c\u0000${key}`);
     if (app.subscriptionCount && sub.userId === undefined) this.#counts.changed(app, channel);
     return true;
@@ -390,6 +390,7 @@ export class PusherServer implements NodeExtension {
     else if (told.p === 'term') this.#terminate(told.key);
     else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
     else if (told.p === 'disable') this.appStore.disable(told.app);
+    else if (told.p === 'back') this.resync.peerBack();
     else if (told.p === 'settled') this.webhooks.arrivals.cancel(told.key); // the backend was told of it (webhooks.vouch)
   }
 
@@ -403,7 +404,7 @@ export class PusherServer implements NodeExtension {
       case 'members':
         return this.registry.members(asked.key);
       case 'seats':
-        return this.presence.seats.answer(asked, this.registry.members(asked.key));
+        return this.presence.seats.answer(asked, { members: () => this.registry.members(asked.key), count: () => this.registry.memberCount(asked.key) });
       case 'channels':
       case 'counts':
         return answerListing(this.registry, asked);

@@ -8,17 +8,27 @@
 // re-sync after the link came back) brings the view, and so the clients, to it: missing members are announced as
 // added, and — only when every node answered — members nobody holds any more as removed; but an event that reached
 // the clients after the list was asked for is newer than the list, and the list does not undo it.
+//
+// A view brought to a complete list, and kept by every member event since, is the channel's member list: while the
+// link that carried those events stays up (AdapterStatus.links unchanged), a join reads it instead of asking every
+// node for its members (presence.ts). A view starts recording (watch) before the first list is asked for, so an event
+// that overtakes that list is not lost.
 
 export interface ViewChange {
   added: [string, unknown][];
   removed: string[];
 }
 
-/** A list of members read from the cluster: `since` when the question went out, `complete` if every node answered. */
+/**
+ * A list of members read from the cluster: `since` when the question went out, `complete` if every node answered,
+ * `links` the adapter's link count it was read under; `view`: it is the synced view itself (nothing to reconcile).
+ */
 export interface MemberList {
   members: Map<string, unknown>;
   complete: boolean;
   since: number;
+  links: number;
+  view?: boolean;
 }
 
 /** A member as the clients here know it; a departure is kept a while (`here` false) so an older list cannot undo it. */
@@ -32,16 +42,40 @@ interface Entry {
 /** Far longer than a member list takes to gather (the ask timeout). */
 const FORGET_MS = 30_000;
 
+interface View {
+  entries: Map<string, Entry>;
+  /** The link count under which the view was last brought to a complete list (0: never, or unsynced). */
+  synced: number;
+  /** Recording events for a first list still being read: no client has been shown anything yet. */
+  fresh: boolean;
+}
+
 export class PresenceViews {
-  readonly #views = new Map<string, Map<string, Entry>>();
+  readonly #views = new Map<string, View>();
+
+  /** A join is about to read the channel's list: record member events from now on, so none that overtakes it is lost. */
+  watch(key: string): void {
+    if (!this.#views.has(key)) this.#views.set(key, { entries: new Map(), synced: 0, fresh: true });
+  }
 
   /** Is this member event news for the clients here? Updates the view when it is. */
   admit(key: string, user: string, up: boolean, info: unknown): boolean {
-    const view = this.#views.get(key);
+    const view = this.#views.get(key)?.entries;
     if (!view) return true; // nobody here tracks the channel: the topic has no subscriber either
     if (up === (view.get(user)?.here ?? false)) return false;
     view.set(user, { info: up ? info : undefined, here: up, at: Date.now() });
     return true;
+  }
+
+  /** Is the view the channel's member list: synced under link count `links` (see the top)? */
+  synced(key: string, links: number): boolean {
+    const view = this.#views.get(key);
+    return view !== undefined && !view.fresh && view.synced === links;
+  }
+
+  /** Another node may have missed telling us something (its link went down and came back): lists are asked again. */
+  unsync(): void {
+    for (const view of this.#views.values()) view.synced = 0;
   }
 
   /**
@@ -51,10 +85,14 @@ export class PresenceViews {
    */
   reconcile(key: string, list: MemberList): ViewChange {
     const now = Date.now();
-    let view = this.#views.get(key);
-    if (!view) {
-      this.#views.set(key, (view = new Map()));
-      for (const [id, info] of list.members) view.set(id, { info, here: true, at: list.since });
+    const state = this.#views.get(key) ?? { entries: new Map(), synced: 0, fresh: true };
+    this.#views.set(key, state);
+    if (list.complete) state.synced = list.links;
+    const view = state.entries;
+    if (state.fresh) {
+      // Nobody here was shown anything yet: the list, and the events recorded while it was read, make the view.
+      state.fresh = false;
+      for (const [id, info] of list.members) if (!((view.get(id)?.at ?? -1) >= list.since)) view.set(id, { info, here: true, at: list.since });
       return { added: [], removed: [] };
     }
     const added: [string, unknown][] = [];
@@ -79,7 +117,7 @@ export class PresenceViews {
   /** The members the clients here list now (for a new subscriber when the cluster's answer was partial). */
   members(key: string): Map<string, unknown> {
     const out = new Map<string, unknown>();
-    for (const [id, entry] of this.#views.get(key) ?? []) if (entry.here) out.set(id, entry.info);
+    for (const [id, entry] of this.#views.get(key)?.entries ?? []) if (entry.here) out.set(id, entry.info);
     return out;
   }
 
