@@ -100,7 +100,7 @@ export class PusherServer implements NodeExtension {
       changed: (key, up, held, blind) => this.#changed(key, up, held, blind),
       held: (key) => this.webhooks.holds(key),
       blind: (key) => this.webhooks.arrivals.holds(key),
-      vouch: (key) => this.webhooks.vouch(key),
+      unsettled: (key, joining) => (joining ? this.announceBack(key, true) : this.webhooks.vouch(key)),
     });
     this.#listing = {
       registry: this.registry,
@@ -345,15 +345,16 @@ export class PusherServer implements NodeExtension {
   /**
    * A key whose departure this node announced is held again by the node it was announced for (resync.ts): the
    * arrival webhooks the backend is owed, and watchers told the user is online. Clients hear of members through
-   * their views (Presence.show), which carry the member data this node does not have.
+   * their views (Presence.show), which carry the member data this node does not have. `blind`: a join found only
+   * holders whose arrival webhook is unsettled (transitions.ts): the webhook joins theirs, held back (arrivals.ts).
    */
-  announceBack(tkey: string): void {
+  announceBack(tkey: string, blind = false): void {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
     const app = this.app(appId);
     if (!app) return;
-    if (kind === 'u') return this.users.announce(appId, channel, true);
+    if (kind === 'u') return void (blind || this.users.announce(appId, channel, true));
     const event = kind === 'm' ? { name: 'member_added' as const, channel, user_id: userId } : { name: 'channel_occupied' as const, channel };
-    this.webhooks.transition(app, tkey, true, false, event);
+    this.webhooks.transition(app, tkey, true, false, event, blind);
   }
 
   #changed(tkey: string, up: boolean, held: boolean, blind = false): void {

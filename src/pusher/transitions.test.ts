@@ -29,7 +29,7 @@ function cluster(n: number, seed: number, batch = false) {
         self: () => id,
         held: () => false,
         blind: () => false,
-        vouch: () => {},
+        unsettled: () => {},
         changed: (_key, up) => announced.push(up ? 'up' : 'down'),
         ask(query: TransitionQuery, each) {
           const { promise, resolve } = Promise.withResolvers<boolean>();

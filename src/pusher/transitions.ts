@@ -20,8 +20,8 @@
 // Blind rounds: a round that missed an answer (this node's link was down, a node missed the timeout) decided on what
 // it could see — two nodes that each joined a key during a Redis outage both announce. Clients are kept straight by
 // views.ts; the arrival webhook is held back and settled once the link is back (arrivals.ts). A holder whose arrival
-// is so held answers `blind`: a join round blocked only by blind holders joins them (its arrival is held too, and
-// one of them sends it), and a leave round blocked only by them vouches that the backend knows the key (webhooks.ts).
+// is so held answers `blind`: a join round blocked only by blind holders joins them (its arrival webhook is held too,
+// and one of them sends it), and a leave round blocked only by them vouches that the backend knows the key.
 import { RemoteHolders } from './holders';
 
 export type Phase = 'steady' | 'joining' | 'leaving';
@@ -54,15 +54,18 @@ export interface TransitionHooks {
   self(): number;
   /**
    * This node announces the cluster-wide change; `held`: an arrival while some node holds back this key's departure
-   * webhook; `blind`: the round missed answers, or was blocked only by holders whose own arrival is unsettled.
+   * webhook; `blind`: the round missed answers (its arrival webhook waits to be settled, arrivals.ts).
    */
   changed(key: string, up: boolean, held: boolean, blind: boolean): void;
   /** Is a departure of `key` held back here (webhooks)? */
   held(key: string): boolean;
   /** Is an arrival of `key` held back here, unsettled (arrivals.ts)? */
   blind(key: string): boolean;
-  /** This node let `key` go while only holders with unsettled arrivals hold it: the backend was told of it, and still holds it. */
-  vouch(key: string): void;
+  /**
+   * A round found only holders whose arrival webhook is unsettled: a joiner holds its own arrival webhook back with
+   * theirs; a leaver (the backend was told of the key, and it is still held) vouches that no arrival is owed.
+   */
+  unsettled(key: string, joining: boolean): void;
 }
 
 export class Transitions {
@@ -173,11 +176,11 @@ export class Transitions {
           } else if (!joining) return resolve(false); // a joiner saw us leaving and counts us as present
         }
         if (blockers.size > 0 && [...blockers].every((node) => unsettled.has(node))) {
-          // Only holders whose arrival is unsettled: a joiner joins them (their settling sends one arrival); a leaver
-          // was announced to the backend and the key stays held, so no arrival is owed either.
-          blind = true;
-          if (!joining) this.hooks.vouch(key);
-          return resolve(joining);
+          // Only holders whose arrival webhook is unsettled: nothing is announced (clients know from them), but a
+          // joiner holds an arrival webhook too (their settling sends one), and a leaver was announced to the backend
+          // and the key stays held, so it vouches that no arrival is owed. A departure held somewhere covers both.
+          if (!(joining && held)) this.hooks.unsettled(key, joining);
+          return resolve(false);
         }
         if (blockers.size > 0) return resolve(false); // decided: someone else holds it
         let highest = self;
