@@ -1,7 +1,7 @@
 // The shared half of every multi-node adapter: node ids and fds, liveness by heartbeat, delivery and queries.
 // A transport (ipc, redis) supplies only connect/send/discover and feeds what it receives to receive().
 import { logger } from '../log/logger';
-import type { Adapter, AdapterStatus, LocalNode, Payload, Query } from './types';
+import type { Adapter, AdapterStatus, Answers, LocalNode, Payload, Query } from './types';
 import { fromWire, type Message, queryFromWire, queryToWire, toWire, type WireQuery } from './wire';
 
 /** Node ids live in the low 20 bits of an fd: fd = seq * NODE_SPACE + node. */
@@ -19,7 +19,7 @@ interface Peer {
 
 interface PendingAsk {
   waiting: Set<number>;
-  answers: unknown[];
+  answers: Answers;
   each: ((answer: unknown, node: number) => void) | undefined;
   done: (answers: unknown[]) => void;
 }
@@ -119,11 +119,11 @@ export abstract class ClusterAdapter implements Adapter {
     if (to === undefined ? this.#peers.size > 0 : this.#peers.has(to)) this.send({ t: 'app', from: this.id, to, d: data });
   }
 
-  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<unknown[]> {
+  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<Answers> {
     const targets = owner === undefined ? [...this.#peers.keys()] : this.#peers.has(owner) ? [owner] : [];
     if (targets.length === 0) return Promise.resolve([]);
     const id = this.#nextAsk++;
-    const { promise, resolve } = Promise.withResolvers<unknown[]>();
+    const { promise, resolve } = Promise.withResolvers<Answers>();
     const timer = setTimeout(() => finish(), this.askTimeoutMs);
     const finish = () => {
       clearTimeout(timer);
@@ -209,14 +209,18 @@ export abstract class ClusterAdapter implements Adapter {
     }
   }
 
-  /** A node is gone (it said bye, its process exited, or it went silent): it leaves every pending answer. */
+  /** A node is gone (it said bye, its process exited, or it went silent): it leaves every pending answer, counted in `left`. */
   #forget(id: number, why: string): void {
     if (!this.#peers.delete(id)) return;
     // A node that said goodbye is routine (its own process logs why); one that went silent is news.
     const line = `node ${id} ${why}; ${this.#peers.size} other node(s) remain`;
     if (why === 'left') this.log.debug(line);
     else this.log.warn(line);
-    for (const pending of this.#asks.values()) if (pending.waiting.delete(id) && pending.waiting.size === 0) pending.done(pending.answers);
+    for (const pending of this.#asks.values()) {
+      if (!pending.waiting.delete(id)) continue;
+      pending.answers.left = (pending.answers.left ?? 0) + 1; // it owes no answer: the result is not short by it
+      if (pending.waiting.size === 0) pending.done(pending.answers);
+    }
     this.node?.nodeLeft(id);
   }
 

@@ -1,5 +1,5 @@
 // The memory adapter: one process, no other nodes, so nothing crosses anything and nothing is paid for it.
-import type { Adapter, AdapterStatus, Payload } from './types';
+import type { Adapter, AdapterStatus, Answers, Payload } from './types';
 
 export class MemoryAdapter implements Adapter {
   readonly driver = 'memory';
@@ -25,7 +25,7 @@ export class MemoryAdapter implements Adapter {
   publish(): void {}
   interest(): void {}
   tell(): void {}
-  async ask(): Promise<unknown[]> {
+  async ask(): Promise<Answers> {
     return [];
   }
   ownerOf(): number | undefined {

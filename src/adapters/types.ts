@@ -71,6 +71,18 @@ export interface AdapterStatus {
   links: number;
 }
 
+/**
+ * Answers to Adapter.ask. `left`: nodes asked that left the cluster (said bye, or went silent) before answering —
+ * they owe no answer, so a result short by them is still complete. A node still alive that missed the timeout is not
+ * counted here: it makes the result incomplete.
+ */
+export type Answers = unknown[] & { left?: number };
+
+/** Did every node that owes an answer give one? `asked`: the status taken in the turn ask() was called. */
+export function answeredAll(asked: AdapterStatus, answers: Answers): boolean {
+  return asked.state === 'up' && answers.filter((a) => a !== null).length >= asked.peers - (answers.left ?? 0);
+}
+
 /** What the server uses: directed and fan-out delivery to other nodes, and questions with a timeout. */
 export interface Adapter {
   readonly driver: AdapterStatus['driver'];
@@ -95,7 +107,7 @@ export interface Adapter {
    * Answers of the other nodes (or of the owner of `fd` alone); nodes that miss the timeout are left out.
    * `each` sees every answer as it arrives, with the answering node's id (for decisions that can end early).
    */
-  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<unknown[]>;
+  ask(query: Query, owner?: number, each?: (answer: unknown, node: number) => void): Promise<Answers>;
   /** The node owning `fd` (its id), or undefined for fds this adapter never hands out. */
   ownerOf(fd: number): number | undefined;
   /** Connections on the other nodes as of their last heartbeat. */

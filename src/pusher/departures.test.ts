@@ -12,7 +12,7 @@ function survivors(n: number, holding: number[] = []) {
   const announced: number[] = [];
   const nodes = new Map<number, Transitions>();
   for (let id = 1; id <= n; id++) {
-    const t = new Transitions({ self: () => id, held: () => false, changed: () => {}, ask: async () => [] });
+    const t = new Transitions({ self: () => id, held: () => false, blind: () => false, unsettled: () => {}, changed: () => {}, ask: async () => true });
     t.holders.saw(KEY, DEAD, true);
     if (holding.includes(id)) t.add(KEY);
     nodes.set(id, t);

@@ -30,7 +30,7 @@ export interface Listing {
 
 export interface ListingHooks {
   registry: Registry;
-  /** Asks every other node; `peers` is how many were asked (answers fewer than that mean some did not answer in time). */
+  /** Asks every other node; `peers`: how many owe an answer — asked and still alive (fewer answers: some did not answer in time). */
   ask(query: ListingQuery): Promise<{ answers: unknown[]; peers: number }>;
 }
 

@@ -1,5 +1,6 @@
 // Presence member lists for joins and re-syncs: read from the cluster (with whether every node answered), a joiner's
 // seat under maxPresenceMembers (seats.ts), and what this node's clients are told of them (views.ts).
+import { answeredAll } from '../adapters/types';
 import type { ResolvedApp } from '../config/schema';
 import { frame } from './frames';
 import { keyOf, type Member, topicOf } from './registry';
@@ -15,7 +16,7 @@ export class Presence {
 
   constructor(private readonly layer: PusherServer) {}
 
-  /** The members of a channel on every node, merged by user id, and whether every node known to be alive answered. */
+  /** The members of a channel on every node, merged by user id, and whether every node still alive answered (one that left meanwhile owes nothing). */
   async gather(app: ResolvedApp, channel: string): Promise<MemberList> {
     const key = keyOf(app.id, channel);
     return (await this.#read(key, { p: 'members', key }, (answer) => answer as Member[] | null)).list;
@@ -48,7 +49,7 @@ export class Presence {
   }
 
   async #read(key: string, q: unknown, membersOf: (answer: unknown) => Member[] | null): Promise<{ list: MemberList; answers: unknown[] }> {
-    const { state, peers, links } = this.layer.node.adapter.status();
+    const asked = this.layer.node.adapter.status();
     const since = Date.now();
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (answer: unknown, node: number) => {
@@ -57,9 +58,10 @@ export class Presence {
     const answers = await this.layer.node.adapter.ask({ kind: 'app', q }, undefined, seen);
     const members = new Map<string, unknown>();
     for (const list of [this.layer.registry.members(key), ...answers.map(membersOf)]) for (const m of list ?? []) if (!members.has(m.id)) members.set(m.id, m.info);
-    // Complete: every node answered, and the link did not drop meanwhile (events of that gap may be missing).
-    const complete = state === 'up' && this.layer.node.adapter.status().links === links && answers.filter((a) => a !== null).length >= peers;
-    return { list: { members, complete, since, links }, answers };
+    // Complete: every node that owes an answer answered (one that left meanwhile owes none), and the link did not drop
+    // meanwhile (events of that gap may be missing).
+    const complete = answeredAll(asked, answers) && this.layer.node.adapter.status().links === asked.links;
+    return { list: { members, complete, since, links: asked.links }, answers };
   }
 
   /**

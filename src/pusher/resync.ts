@@ -4,7 +4,8 @@
 //   moved), or another node's did (it tells us: what it sent meanwhile was lost), or a subscriber here got a partial
 //   member list (a node missed the timeout): the presence channels concerned are re-read from the cluster and their
 //   clients told what they missed (views.ts), until every node has answered once, for at most RETRY_LIMIT tries.
-//   Until then joins read the lists from the cluster, not from the views.
+//   Until then joins read the lists from the cluster, not from the views. Watchlists are re-read the same way:
+//   watchers hear who of theirs went online or offline meanwhile, once (users.ts).
 // - A node this one judged dead and announced departures for answers again (a partition, a paused process, not a
 //   crash): the webhooks the backend is owed for what it still holds are sent by the node that announced the
 //   departure, so once; and presence channels are re-read as above, so the clients that heard its members leave
@@ -26,6 +27,8 @@ export class Resync {
   /** Presence channel keys to re-read, and tries left. */
   #dirty = new Set<string>();
   #tries = 0;
+  /** Tries left to re-read the watched users' online state (a link came back). */
+  #watchTries = 0;
   /** The adapter's link count when last checked. */
   #links: number;
   #busy = false;
@@ -55,10 +58,12 @@ export class Resync {
       if (links !== this.#links) {
         this.#links = links;
         this.reread();
+        this.#watchTries = RETRY_LIMIT;
         this.layer.node.adapter.tell({ p: 'back' } satisfies Told); // what we told the others during the gap is lost
       }
       await this.#returned();
       await this.#reconcile();
+      if (this.#watchTries > 0) this.#watchTries = (await this.layer.users.reread()) ? 0 : this.#watchTries - 1;
     } catch (error) {
       this.layer.log.error(`re-syncing presence failed: ${describeError(error)}`);
     } finally {
@@ -70,6 +75,7 @@ export class Resync {
   peerBack(): void {
     this.layer.presence.views.unsync();
     this.reread();
+    this.#watchTries = RETRY_LIMIT; // its watchlist announcements during the gap were lost too
   }
 
   /** The presence channels `keys` (all with subscribers here, by default) are to be re-read until every node answers. */

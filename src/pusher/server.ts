@@ -2,7 +2,7 @@
 // sockets and /apps/{id}/… requests. Local state lives in the Registry; the cluster is reached through the adapter's
 // app messages (tell) and app queries (ask), answered here by the NodeExtension.
 import type { Server } from 'bun';
-import type { NodeExtension } from '../adapters/types';
+import { answeredAll, type NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
 import { decodeSegment, pathOf, queryParam } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
@@ -58,7 +58,7 @@ export interface PusherConn {
 /** A member event in a publish (`u` added or removed, with its info), checked against the views before delivery. */
 export type MemberMark = { u: string; up: boolean; i?: unknown };
 /** Messages between the Pusher layers of different nodes (Adapter.tell); 'disable' comes from src/apps/dashboard. */
-export type Told = { p: 'back' } | { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean; m?: MemberMark } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean };
+export type Told = { p: 'back' } | { p: 'disable'; app: string } | { p: 'pub'; key: string; d: string; x: number[]; cache: boolean; m?: MemberMark } | { p: 'term'; key: string } | { p: 'watch'; app: string; user: string; online: boolean } | { p: 'settled'; key: string };
 /** Questions to the Pusher layers of other nodes (Adapter.ask, kind 'app'); 'conns', 'dash', 'subs' are src/apps/'s. */
 export type Asked = TransitionQuery | GoneQuery | SeatQuery | { p: 'conns'; app: string } | { p: 'dash'; since: number } | { p: 'subs'; app: string; channel: string } | { p: 'cache'; key: string } | { p: 'members'; key: string } | ListingQuery | { p: 'online'; app: string; ids: string[] };
 
@@ -95,16 +95,19 @@ export class PusherServer implements NodeExtension {
     this.#maxBodySize = config.api.maxBodySize;
     this.webhooks = new Webhooks(this);
     this.transitions = new Transitions({
-      ask: (query, each) => node.adapter.ask({ kind: 'app', q: query }, undefined, each),
+      ask: (query, each) => this.askAll(query, each),
       self: () => node.id,
-      changed: (key, up, held) => this.#changed(key, up, held),
+      changed: (key, up, held, blind) => this.#changed(key, up, held, blind),
       held: (key) => this.webhooks.holds(key),
+      blind: (key) => this.webhooks.arrivals.holds(key),
+      unsettled: (key, joining) => (joining ? this.announceBack(key, true) : this.webhooks.vouch(key)),
     });
     this.#listing = {
       registry: this.registry,
       ask: async (query) => {
         const peers = node.adapter.status().peers; // the nodes ask() is about to ask, counted in the same turn
-        return { answers: await node.adapter.ask({ kind: 'app', q: query satisfies Asked }), peers };
+        const answers = await node.adapter.ask({ kind: 'app', q: query satisfies Asked });
+        return { answers, peers: peers - (answers.left ?? 0) }; // a node that left meanwhile owes no answer
       },
     };
     this.#counts = new SubscriptionCounts({
@@ -118,6 +121,12 @@ export class PusherServer implements NodeExtension {
     node.extend(this);
     this.#liveness = new Liveness(config.apps);
     this.resync = new Resync(this);
+  }
+
+  /** Asks every other node; resolves whether every node that owes an answer gave one. */
+  async askAll(query: Asked, each: (answer: unknown, node: number) => void): Promise<boolean> {
+    const asked = this.node.adapter.status();
+    return answeredAll(asked, await this.node.adapter.ask({ kind: 'app', q: query }, undefined, each));
   }
 
   /** An app known to this process (cached, for database apps). */
@@ -336,18 +345,19 @@ export class PusherServer implements NodeExtension {
   /**
    * A key whose departure this node announced is held again by the node it was announced for (resync.ts): the
    * arrival webhooks the backend is owed, and watchers told the user is online. Clients hear of members through
-   * their views (Presence.show), which carry the member data this node does not have.
+   * their views (Presence.show), which carry the member data this node does not have. `blind`: a join found only
+   * holders whose arrival webhook is unsettled (transitions.ts): the webhook joins theirs, held back (arrivals.ts).
    */
-  announceBack(tkey: string): void {
+  announceBack(tkey: string, blind = false): void {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
     const app = this.app(appId);
     if (!app) return;
-    if (kind === 'u') return this.users.announce(appId, channel, true);
+    if (kind === 'u') return void (blind || this.users.announce(appId, channel, true));
     const event = kind === 'm' ? { name: 'member_added' as const, channel, user_id: userId } : { name: 'channel_occupied' as const, channel };
-    this.webhooks.transition(app, tkey, true, false, event);
+    this.webhooks.transition(app, tkey, true, false, event, blind);
   }
 
-  #changed(tkey: string, up: boolean, held: boolean): void {
+  #changed(tkey: string, up: boolean, held: boolean, blind = false): void {
     const [kind, appId, channel, userId] = tkey.split('\u0000') as [string, string, string, string?];
     const app = this.app(appId);
     if (!app) return;
@@ -361,9 +371,9 @@ export class PusherServer implements NodeExtension {
       } else {
         this.publish(app, channel, frame('pusher_internal:member_removed', JSON.stringify({ user_id: userId }), channel), [], { u: userId!, up });
       }
-      this.webhooks.transition(app, tkey, up, held, { name: up ? 'member_added' : 'member_removed', channel, user_id: userId });
+      this.webhooks.transition(app, tkey, up, held, { name: up ? 'member_added' : 'member_removed', channel, user_id: userId }, blind);
     } else {
-      this.webhooks.transition(app, tkey, up, held, { name: up ? 'channel_occupied' : 'channel_vacated', channel });
+      this.webhooks.transition(app, tkey, up, held, { name: up ? 'channel_occupied' : 'channel_vacated', channel }, blind);
     }
   }
 
@@ -382,13 +392,14 @@ export class PusherServer implements NodeExtension {
     else if (told.p === 'watch') this.users.notify(told.app, told.user, told.online);
     else if (told.p === 'disable') this.appStore.disable(told.app);
     else if (told.p === 'back') this.resync.peerBack();
+    else if (told.p === 'settled') this.webhooks.arrivals.cancel(told.key); // the backend was told of it (webhooks.vouch)
   }
 
   answer(query: unknown): unknown {
     const asked = query as Asked;
     switch (asked.p) {
       case 'tr':
-        return asked.from === -1 ? { phase: this.transitions.count(asked.key) > 0 ? 'steady' : null, held: false } : this.transitions.answer(asked);
+        return this.transitions.answer(asked);
       case 'gone':
         return answerGone(asked, this.transitions);
       case 'members':

@@ -28,9 +28,11 @@ function cluster(n: number, seed: number, batch = false) {
       new Transitions({
         self: () => id,
         held: () => false,
+        blind: () => false,
+        unsettled: () => {},
         changed: (_key, up) => announced.push(up ? 'up' : 'down'),
         ask(query: TransitionQuery, each) {
-          const { promise, resolve } = Promise.withResolvers<void>();
+          const { promise, resolve } = Promise.withResolvers<boolean>();
           let waiting = n - 1;
           for (let to = 1; to <= n; to++) {
             if (to === id) continue;
@@ -38,11 +40,11 @@ function cluster(n: number, seed: number, batch = false) {
               const answer = nodes[to - 1]!.answer(query);
               send({ from: to, to: id, run: () => {
                 each(answer, to);
-                if (--waiting === 0) resolve();
+                if (--waiting === 0) resolve(true);
               } });
             } });
           }
-          if (waiting === 0) resolve();
+          if (waiting === 0) resolve(true);
           return promise;
         },
       }),

@@ -1,9 +1,11 @@
 // Webhooks: events batched per URL, signed like Pusher's (X-Pusher-Key, X-Pusher-Signature = HMAC-SHA256 of the body),
 // retried with exponential backoff for a bounded time. Departures (channel_vacated, member_removed) are held back
 // and dropped if the key is held again anywhere in the cluster by the time they fall due; the arrival that
-// cancels them is not sent either. Nothing here blocks the event loop or throws into a socket's path.
+// cancels them is not sent either. Arrivals decided blind are held back until settled (arrivals.ts). Nothing here
+// blocks the event loop or throws into a socket's path.
 import type { ResolvedApp, WebhookEvent } from '../config/schema';
 import { describeError } from '../log/logger';
+import { Arrivals } from './arrivals';
 import type { PusherServer } from './server';
 import { hmac } from './signatures';
 
@@ -69,8 +71,19 @@ export class Webhooks {
   /** Channel key -> when its last cache_miss webhook was sent (insertion order = oldest first). */
   readonly #cacheMisses = new Map<string, number>();
   #stopped = false;
+  /** Arrival webhooks decided blind, held until the nodes holding the key agree who sends them. */
+  readonly arrivals: Arrivals;
 
-  constructor(private readonly layer: PusherServer) {}
+  constructor(private readonly layer: PusherServer) {
+    this.arrivals = new Arrivals({
+      ask: (query, each) => layer.askAll(query, each),
+      self: () => layer.node.id,
+      ready: (key) => layer.node.adapter.status().state === 'up' && !layer.transitions.busy(key),
+      count: (key) => layer.transitions.count(key),
+      send: (app, event) => this.send(app, event),
+      error: (message) => layer.log.error(message),
+    });
+  }
 
   /** Events waiting for their batch plus requests in flight or waiting to retry (the dashboard, src/apps/). */
   get queued(): number {
@@ -88,8 +101,8 @@ export class Webhooks {
     return this.#held.has(key);
   }
 
-  /** A cluster-wide arrival or departure this node announced. */
-  transition(app: ResolvedApp, key: string, up: boolean, heldElsewhere: boolean, event: WebhookPayload): void {
+  /** A cluster-wide arrival or departure this node announced; `blind`: decided without every node's answer (arrivals.ts). */
+  transition(app: ResolvedApp, key: string, up: boolean, heldElsewhere: boolean, event: WebhookPayload, blind = false): void {
     if (!this.wants(app, event.name)) return;
     if (up) {
       const held = this.#held.get(key);
@@ -99,9 +112,11 @@ export class Webhooks {
         this.#held.delete(key);
         return;
       }
-      if (!heldElsewhere) this.send(app, event); // else the holder sees us when its departure falls due, and drops it
-      return;
+      if (heldElsewhere) return; // the holder sees us when its departure falls due, and drops it
+      if (blind) return this.arrivals.hold(app, key, event);
+      return this.send(app, event);
     }
+    if (this.arrivals.cancel(key)) return; // its arrival was never sent: neither is news
     const held: Held = { timer: undefined, due: Date.now() + DEPARTURE_DELAY_MS, cancelled: false, checking: undefined, check: (final) => this.#check(app, key, event, held, final) };
     held.timer = setTimeout(() => void held.check(false), DEPARTURE_DELAY_MS);
     held.timer.unref?.();
@@ -122,9 +137,28 @@ export class Webhooks {
     }
     held.checking ??= this.layer
       .present(key)
-      .then((back) => void (back || held.cancelled || this.send(app, event)), (error) => this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`))
-      .finally(() => this.#held.get(key) === held && this.#held.delete(key));
+      .then(
+        (back) => {
+          if (this.#held.get(key) === held) this.#held.delete(key);
+          if (held.cancelled) return;
+          if (!back) return this.send(app, event);
+          this.vouch(key); // in this turn: any answer of ours from now on travels behind it
+        },
+        (error) => {
+          if (this.#held.get(key) === held) this.#held.delete(key);
+          this.layer.log.error(`webhook check for ${event.name} failed: ${describeError(error)}`);
+        },
+      );
     return held.checking;
+  }
+
+  /**
+   * The backend was told of `key` and no departure went out, and other nodes hold it now (this node's departure
+   * found it back, or a leave round found only unsettled holders): their held arrivals are not news (arrivals.ts).
+   */
+  vouch(key: string): void {
+    if (this.arrivals.cancel(key)) return; // ours was never sent: the backend was not told by us
+    this.layer.node.adapter.tell({ p: 'settled', key });
   }
 
   /**
@@ -160,6 +194,7 @@ export class Webhooks {
     for (const target of this.#targets.values()) this.#flushTarget(target);
     this.#stopped = true;
     for (const held of this.#held.values()) clearTimeout(held.timer);
+    this.arrivals.stop();
     await Promise.race([Promise.all(this.#inFlight), Bun.sleep(2000)]);
   }
 

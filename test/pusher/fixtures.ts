@@ -73,7 +73,8 @@ export default defineConfig({
 });
 `;
 
-export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Promise<Cluster> {
+/** `extra`: more app fields; `adapterExtra`: more adapter fields (redis mode), e.g. `requestTimeout: 8000`. */
+export async function startCluster(mode: Mode, hookUrl: string, extra = '', adapterExtra = ''): Promise<Cluster> {
   ensureBinary();
   const odys: Ody[] = [];
   const dirs: string[] = [];
@@ -85,7 +86,7 @@ export async function startCluster(mode: Mode, hookUrl: string, extra = ''): Pro
   };
   if (mode === '2 nodes on redis') {
     redis = await startRedis();
-    adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher' },`;
+    adapter = `adapter: { driver: 'redis', url: '${redis.url}', prefix: 'pusher', ${adapterExtra} },`;
     for (let i = 0; i < 2; i++) await start(config(1, hookUrl, adapter, extra));
   } else {
     await start(config(mode === '2 workers' ? 2 : 1, hookUrl, '', extra));
@@ -188,6 +189,28 @@ export async function subscribed(cl: Client, channel: string): Promise<any> {
   const result = await promise.finally(() => clearTimeout(timer));
   ch.unbind('pusher:subscription_succeeded');
   return result;
+}
+
+export async function signedIn(cl: Client): Promise<Client> {
+  cl.pusher.signin();
+  await cl.pusher.user.signinDonePromise;
+  return cl;
+}
+
+/** A signed-in client whose watchlist events are recorded as "online a,b" / "offline c". */
+export async function watcher(url: string, c: Cluster, user: string, watchlist: string[]): Promise<Client> {
+  const cl = await client(url, c.sdk, user, { name: user }, watchlist);
+  for (const name of ['online', 'offline']) cl.pusher.user.watchlist.bind(name, (e: { name: string; user_ids: string[] }) => cl.seen.push(`${e.name} ${[...e.user_ids].sort().join(',')}`));
+  return signedIn(cl);
+}
+
+/** The webhook events received about `channel`, as "member_added bob" / "channel_occupied". */
+export const hookNames = (hooks: ReturnType<typeof receiver>, channel: string) => hooks.about(channel).map((e) => `${e.name}${e.user_id ? ` ${e.user_id}` : ''}`);
+
+/** Each node's adapter as its /_ody/stats shows it: link state and live peers (outage tests wait on them). */
+export async function adapters(c: Cluster): Promise<{ state: string; peers: number }[]> {
+  const headers = { 'x-api-key': '123123123' };
+  return Promise.all(c.urls.map(async (u) => ((await (await fetch(`${u.replace(/^ws/, 'http')}/_ody/stats`, { headers })).json()) as { adapter: { state: string; peers: number } }).adapter));
 }
 
 export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {

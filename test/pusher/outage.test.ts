@@ -4,20 +4,15 @@
 // when it answers again: the clients that heard its members leave hear them return, once, and so does the backend.
 import { expect, test } from 'bun:test';
 import { redisMissing } from '../helpers/redis';
-import { client, type Cluster, receiver, spread, startCluster, subscribed, waitFor } from './fixtures';
+import { adapters, client, hookNames as names, receiver, spread, startCluster, subscribed, waitFor } from './fixtures';
 
-const API = { headers: { 'x-api-key': '123123123' } };
 /** Long enough for a wrongly duplicated or late event to have arrived (a resync runs every second). */
 const SETTLE = 2500;
 /** Longer than the liveness timeout (3.5 s) with a margin. */
 const OUTAGE = 6000;
 
-async function adapters(c: Cluster): Promise<{ state: string; peers: number }[]> {
-  return Promise.all(c.urls.map(async (u) => ((await (await fetch(`${u.replace(/^ws/, 'http')}/_ody/stats`, API)).json()) as { adapter: { state: string; peers: number } }).adapter));
-}
 const members = (cl: { pusher: { channel(n: string): unknown } }, channel: string) =>
   Object.keys((cl.pusher.channel(channel) as unknown as { members: { members: Record<string, unknown> } }).members.members).sort();
-const names = (hooks: ReturnType<typeof receiver>, channel: string) => hooks.about(channel).map((e) => `${e.name}${e.user_id ? ` ${e.user_id}` : ''}`);
 
 test.skipIf(redisMissing())('Redis down for 6 s: nobody is announced gone, and a join during it reaches the other node once', async () => {
   const hooks = receiver();

@@ -3,23 +3,10 @@
 // when its last one goes — once each, whatever node the sockets are on. Longer than 100 ids is refused with 4302.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { redisMissing } from '../helpers/redis';
-import { type Client, type Cluster, client, receiver, startCluster, waitFor } from './fixtures';
+import { type Client, type Cluster, client, receiver, signedIn, startCluster, waitFor, watcher } from './fixtures';
 
 /** Long enough for a wrongly duplicated cross-node message to have arrived (the conformance suite's margin). */
 const SETTLE = 300;
-
-async function signedIn(cl: Client): Promise<Client> {
-  cl.pusher.signin();
-  await cl.pusher.user.signinDonePromise;
-  return cl;
-}
-
-/** A signed-in client whose watchlist events are recorded as "online a,b" / "offline c". */
-async function watcher(url: string, c: Cluster, user: string, watchlist: string[]): Promise<Client> {
-  const cl = await client(url, c.sdk, user, { name: user }, watchlist);
-  for (const name of ['online', 'offline']) cl.pusher.user.watchlist.bind(name, (e: { name: string; user_ids: string[] }) => cl.seen.push(`${e.name} ${[...e.user_ids].sort().join(',')}`));
-  return signedIn(cl);
-}
 
 for (const mode of ['1 worker', '2 nodes on redis'] as const) {
   describe.skipIf(mode === '2 nodes on redis' && redisMissing())(`watchlist, ${mode}`, () => {
