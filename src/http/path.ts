@@ -25,6 +25,7 @@ export function queryParam(url: string, name: string): string | null {
 }
 
 function decode(part: string): string {
+  if (!part.includes('%') && !part.includes('+')) return part; // the common case, once per parameter per handshake
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
@@ -34,6 +35,7 @@ function decode(part: string): string {
 
 /** A path segment percent-decoded, or undefined when its escapes are malformed (a 400/404, never an exception). */
 export function decodeSegment(part: string): string | undefined {
+  if (!part.includes('%')) return part;
   try {
     return decodeURIComponent(part);
   } catch {

@@ -33,7 +33,9 @@ export function handleFrame(layer: PusherServer, ws: Socket, app: ResolvedApp, t
     case 'pusher:pong':
       return;
     case 'pusher:subscribe':
-      return void subscribe(layer, ws, app, d).catch((error) => layer.log.error(`subscribe on fd ${ws.data.fd} failed: ${(error as Error).message}`));
+      // Public and private channels are done in this turn; a presence join (it asks the cluster) and a cache channel's
+      // last event (it may ask) finish later.
+      return void subscribe(layer, ws, app, d)?.catch((error) => layer.log.error(`subscribe on fd ${ws.data.fd} failed: ${(error as Error).message}`));
     case 'pusher:unsubscribe':
       if (typeof d.channel === 'string') layer.leave(ws, app, d.channel);
       return;
@@ -44,7 +46,7 @@ export function handleFrame(layer: PusherServer, ws: Socket, app: ResolvedApp, t
   ws.send(errorFrame(null, `Unknown event '${message.event.slice(0, 64)}'`));
 }
 
-async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: Data): Promise<void> {
+function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: Data): Promise<void> | undefined {
   const conn = pusherOf(ws);
   const channel = d.channel;
   const problem = channelProblem(channel, app.maxChannelNameLength);
@@ -68,38 +70,44 @@ async function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: D
   if (!conn.channels.has(name) && conn.channels.size + conn.joining >= app.maxChannelsPerConnection) {
     return void ws.send(subscriptionError(name, 'LimitReached', `A connection may subscribe to at most ${app.maxChannelsPerConnection} channels`, 403));
   }
-  if (member) {
-    // Reserved before the await and given back on every way out (joined: then the registry counts it; refused;
-    // closed): a place under maxChannelsPerConnection, and a seat under maxPresenceMembers.
-    conn.joining++;
-    const key = keyOf(app.id, name);
-    const seat = layer.presence.seats.reserve(key, member.id, layer.node.id);
-    layer.presence.views.watch(key);
-    try {
-      const seated = await layer.presence.seated(app, name, seat);
-      if (conn.closed) return;
-      if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
-      if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
-      // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
-      layer.presence.show(key, seated, member);
-      layer.join(ws, app, name, member);
-      ws.send(frame('pusher_internal:subscription_succeeded', layer.presence.views.payload(key), name));
-    } finally {
-      conn.joining--;
-      layer.presence.seats.release(seat);
-      layer.presence.settle(key);
-    }
-  } else {
-    layer.join(ws, app, name);
-    ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
+  if (member) return joinPresence(layer, ws, app, name, member, type.cache);
+  layer.join(ws, app, name);
+  ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
+  return type.cache ? sendCached(layer, ws, app, name) : undefined;
+}
+
+async function joinPresence(layer: PusherServer, ws: Socket, app: ResolvedApp, name: string, member: { id: string; info: unknown }, cache: boolean): Promise<void> {
+  const conn = pusherOf(ws);
+  // Reserved before the await and given back on every way out (joined: then the registry counts it; refused;
+  // closed): a place under maxChannelsPerConnection, and a seat under maxPresenceMembers.
+  conn.joining++;
+  const key = keyOf(app.id, name);
+  const seat = layer.presence.seats.reserve(key, member.id, layer.node.id);
+  layer.presence.views.watch(key);
+  try {
+    const seated = await layer.presence.seated(app, name, seat);
+    if (conn.closed) return;
+    if (!seated) return void ws.send(subscriptionError(name, 'LimitReached', `Presence channel is full (${app.maxPresenceMembers} members)`, 403));
+    if (conn.channels.has(name)) layer.leave(ws, app, name); // re-subscribed, maybe as another user: start over
+    // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
+    layer.presence.show(key, seated, member);
+    layer.join(ws, app, name, member);
+    ws.send(frame('pusher_internal:subscription_succeeded', layer.presence.views.payload(key), name));
+  } finally {
+    conn.joining--;
+    layer.presence.seats.release(seat);
+    layer.presence.settle(key);
   }
-  if (type.cache) {
-    const { event, live } = await layer.lastCached(app, name);
-    if (conn.closed || live) return;
-    if (event) return void ws.send(event.payload);
-    ws.send(JSON.stringify({ event: 'pusher:cache_miss', channel: name }));
-    layer.webhooks.send(app, { name: 'cache_miss', channel: name });
-  }
+  if (cache) await sendCached(layer, ws, app, name);
+}
+
+/** A cache channel's last event to its new subscriber, or pusher:cache_miss (and its webhook). */
+async function sendCached(layer: PusherServer, ws: Socket, app: ResolvedApp, name: string): Promise<void> {
+  const { event, live } = await layer.lastCached(app, name);
+  if (pusherOf(ws).closed || live) return;
+  if (event) return void ws.send(event.payload);
+  ws.send(JSON.stringify({ event: 'pusher:cache_miss', channel: name }));
+  layer.webhooks.send(app, { name: 'cache_miss', channel: name });
 }
 
 /** channel_data as a presence member: user_id a non-empty string (numbers allowed, compared as strings), bounded sizes. */

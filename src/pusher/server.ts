@@ -181,7 +181,8 @@ export class PusherServer implements NodeExtension {
     if (conn.closed) return;
     conn.app = app;
     this.#liveness.add(ws);
-    ws.send(frame('pusher:connection_established', JSON.stringify({ socket_id: conn.socketId, activity_timeout: app.activityTimeout })));
+    // Made by hand: sent once per connection, and neither part needs escaping (a socket id is digits and a dot).
+    ws.send(`{"event":"pusher:connection_established","data":"{\\"socket_id\\":\\"${conn.socketId}\\",\\"activity_timeout\\":${app.activityTimeout}}"}`);
   }
 
   /** An app disabled or removed in its database: its sockets here are told 4003 and closed. */

@@ -107,14 +107,15 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const pipeline = running.pipeline;
     const hook = running.hooks.handshake;
     // The common case: nothing to check, nobody to ask, so no closures and no pipeline call per handshake.
-    if (!hook && pipeline.bare && !pusher?.owns(req, true)) return counted(fd, upgrade(req, bun, fd, undefined, ''));
+    const ours = pusher?.owns(req, true) ?? false;
+    if (!hook && pipeline.bare && !ours) return counted(fd, upgrade(req, bun, fd, undefined, ''));
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     // The client's address costs a native call and an object per handshake: asked only by what needs it now
     // (per-IP limit, the default-secret check, middleware); otherwise the socket tells it later, when asked.
     let peer: string | undefined;
     const peerOf = () => (peer ??= bun.requestIP(req)?.address ?? '');
-    const next = pusher?.owns(req, true) ? () => pusherUpgrade(req, bun, fd, shake, peer ?? '') : () => accept(req, bun, fd, shake, peer ?? '');
+    const next = ours ? () => pusherUpgrade(req, bun, fd, shake, peer ?? '') : () => accept(req, bun, fd, shake, peer ?? '');
     const response = pipeline.handshake(req, peerOf, fd, shake, next, () => disconnected(fd));
     if (response instanceof Promise) return response.then((r) => counted(fd, r));
     return counted(fd, response);
