@@ -12,6 +12,7 @@ import { channelType, userChannel } from './channel-names';
 import { CacheChannels } from './cache';
 import { type Budget, exhaust, spend } from './budget';
 import { answerGone, type GoneQuery, nodeGone } from './departures';
+import { FrameQueue } from './frame-queue';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { Liveness } from './liveness';
@@ -80,6 +81,8 @@ export class PusherServer implements NodeExtension {
   readonly presence = new Presence(this);
   readonly resync: Resync;
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
+  /** Frames beyond a turn's share wait here (frame-queue.ts). */
+  readonly #frames = new FrameQueue<Socket, string | Buffer>((ws, message) => this.#handle(ws, message));
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
   readonly #listing: ListingHooks;
@@ -192,6 +195,13 @@ export class PusherServer implements NodeExtension {
     conn.pingedAt = 0;
     if (!conn.app || conn.closed) return;
     if (!spend(conn, conn.app, now)) return this.#overBudget(ws, conn.app);
+    this.#frames.push(ws, message);
+  }
+
+  /** A frame within the socket's budget, in its turn (frame-queue.ts). */
+  #handle(ws: Socket, message: string | Buffer): void {
+    const conn = pusherOf(ws);
+    if (!conn.app || conn.closed) return;
     this.stats.received(conn.app.id);
     if (typeof message !== 'string') return void ws.send(errorFrame(null, 'Binary frames are not part of the protocol: send JSON text'));
     try {
@@ -213,6 +223,7 @@ export class PusherServer implements NodeExtension {
     const conn = pusherOf(ws);
     conn.closed = true;
     this.#liveness.delete(ws);
+    this.#frames.forget(ws);
     if (conn.counted !== undefined) this.limits.release(conn.counted);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
