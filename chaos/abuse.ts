@@ -3,6 +3,7 @@
 // channels counted with subscriptionCount, a cache_miss subscribe loop against a failing webhook receiver, malformed
 // percent-escapes — while normal clients receive a ticking event. Their delivery latency is measured before and during
 // (p99 of each), and afterwards a fresh client must still get in. Loopback only, bounded in time and size.
+// The socket patterns run into the app's messagesPerSecond budget (4303): how far each got is in the report.
 // ODY_ABUSE=flood,uploads,counted,misses,malformed picks patterns (default: all), to see which one costs what.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -165,22 +166,31 @@ async function abuse(url: string, ms: number): Promise<Record<string, number | s
       ws.once('message', () => resolve(ws));
     });
 
-  // 1. One socket asks for 150,000 public channels.
+  /** Close codes the server gave a pattern's sockets, e.g. '4303x20' (none: ''). */
+  const closes = (sockets: WebSocket[]) => {
+    const codes = new Map<number, number>();
+    for (const ws of sockets) ws.once('close', (code) => codes.set(code, (codes.get(code) ?? 0) + 1));
+    return () => [...codes].map(([code, n]) => `${code}x${n}`).join(',');
+  };
+
+  // 1. One socket asks for 150,000 public channels (until the server closes it).
   const flood = async () => {
     const ws = await open();
+    const closed = closes([ws]);
     let refused = 0;
     let ok = 0;
+    let sent = 0;
     ws.on('message', (raw) => {
       const text = raw.toString();
       if (text.includes('LimitReached')) refused++;
       else if (text.includes('subscription_succeeded')) ok++;
     });
-    for (let i = 0; i < 150_000 && Date.now() < end; i++) {
+    for (let i = 0; i < 150_000 && Date.now() < end && ws.readyState === WebSocket.OPEN; i++, sent++) {
       ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: `flood-${i}` } }));
       if (i % 1000 === 999) await Bun.sleep(1);
     }
     await Bun.sleep(500);
-    Object.assign(out, { channelsSubscribed: ok, channelsRefused: refused });
+    Object.assign(out, { channelsSubscribed: ok, channelsRefused: refused, floodSent: sent, floodClosed: closed() });
     ws.close();
   };
   // 2. Six unsigned chunked 120 MB uploads to the HTTP API (only the public app id needed).
@@ -203,18 +213,20 @@ async function abuse(url: string, ms: number): Promise<Record<string, number | s
   // 3. Sockets of 100 channels each, every channel counted (subscriptionCount), churned.
   const counted = async () => {
     const sockets = await Promise.all(Array.from({ length: 20 }, open));
+    const closed = closes(sockets);
     let rounds = 0;
     while (Date.now() < end) {
       for (const [s, ws] of sockets.entries()) for (let c = 0; c < 100; c++) ws.send(JSON.stringify({ event: rounds % 2 ? 'pusher:unsubscribe' : 'pusher:subscribe', data: { channel: `counted-${s}-${c}` } }));
       rounds++;
       await Bun.sleep(200);
     }
-    out.countedRounds = rounds;
+    Object.assign(out, { countedRounds: rounds, countedClosed: closed() });
     for (const ws of sockets) ws.close();
   };
   // 4. A subscribe/unsubscribe loop on empty cache channels (cache_miss webhooks; the receiver is down).
   const misses = async () => {
     const ws = await open();
+    const closed = closes([ws]);
     let loops = 0;
     while (Date.now() < end) {
       for (let i = 0; i < 50; i++, loops++) {
@@ -223,7 +235,7 @@ async function abuse(url: string, ms: number): Promise<Record<string, number | s
       }
       await Bun.sleep(10);
     }
-    out.cacheMissLoops = loops;
+    Object.assign(out, { cacheMissLoops: loops, missesClosed: closed() });
     ws.close();
   };
   // 5. Malformed percent-escapes in /app/{key} upgrades and /apps/{id} paths.

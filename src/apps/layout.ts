@@ -20,6 +20,7 @@ const COLUMNS: [column: string, key: keyof AppConfig, kind: 'text' | 'int' | 'bo
   ['max_channel_name_length', 'maxChannelNameLength', 'int'],
   ['max_event_size', 'maxEventSize', 'int'],
   ['max_channels_per_connection', 'maxChannelsPerConnection', 'int'],
+  ['messages_per_second', 'messagesPerSecond', 'int'],
   ['max_presence_members', 'maxPresenceMembers', 'int'],
   ['max_user_info_size', 'maxUserInfoSize', 'int'],
   ['subscription_count', 'subscriptionCount', 'bool'],

@@ -156,6 +156,11 @@ export interface AppConfig {
   maxEventSize?: number;
   /** Channels one connection may be subscribed to at once; beyond it a subscribe gets pusher:subscription_error LimitReached. @default 100 */
   maxChannelsPerConnection?: number;
+  /**
+   * Frames (pings, subscribes, client events, …) one connection may send per second, with a burst of twice
+   * maxChannelsPerConnection on top (the subscribes at connect); over it pusher:error 4303 and close 4303. 0: no limit. @default 100
+   */
+  messagesPerSecond?: number;
   /** Members (distinct users) of one presence channel, cluster-wide. @default 100 */
   maxPresenceMembers?: number;
   /** Largest presence user_info, in bytes of JSON. @default 1024 */
@@ -300,7 +305,7 @@ export function defaultMetrics(): Required<MetricsConfig> {
 }
 
 export function defaultApp(): Omit<ResolvedApp, 'id' | 'key' | 'secret'> {
-  return { clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10 * 1024, maxChannelsPerConnection: 100, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
+  return { clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10 * 1024, maxChannelsPerConnection: 100, messagesPerSecond: 100, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
     enabled: true, maxConnections: 0, maxBackendEventsPerSecond: 0, maxClientEventsPerSecond: 0, maxReadRequestsPerSecond: 0, allowedOrigins: [] };
 }
 

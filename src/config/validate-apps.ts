@@ -12,6 +12,7 @@ const LIMIT_CHECKS: Record<string, Check> = {
   maxChannelNameLength: isInt(1, 1024),
   maxEventSize: isInt(1, 16 * 1024 * 1024),
   maxChannelsPerConnection: isInt(1, 100_000),
+  messagesPerSecond: isInt(0, 1_000_000),
   maxPresenceMembers: isInt(1, 100_000),
   maxUserInfoSize: isInt(2, 1024 * 1024),
   subscriptionCount: isBool,

@@ -31,6 +31,7 @@ function metricsOf(stats: Stats, adapter: WorkerMetrics['adapter']): WorkerMetri
     backpressureDrops: stats.backpressureDrops,
     callbackErrors: stats.callbackErrors,
     webhooksDropped: { overflow: stats.webhooksOverflow ?? 0, gave_up: stats.webhooksGivenUp ?? 0 }, // ?? 0: a node of the previous version
+    overBudget: stats.overBudget ?? 0,
     residentMemoryBytes: stats.rssBytes,
     ...(adapter ? { adapter } : {}),
   };

@@ -5,11 +5,11 @@ import { rejectReason, renderMetrics, type WorkerMetrics } from './metrics';
 
 const worker = (index: number, extra: Partial<WorkerMetrics> = {}): WorkerMetrics => ({
   worker: String(index), connections: 2 + index, messagesReceived: 10, messagesSent: 20, bytesReceived: 100, bytesSent: 200,
-  handshakesRejected: {}, backpressureDrops: 0, callbackErrors: 1, webhooksDropped: { overflow: 0, gave_up: 0 }, residentMemoryBytes: 50_000_000, ...extra,
+  handshakesRejected: {}, backpressureDrops: 0, callbackErrors: 1, webhooksDropped: { overflow: 0, gave_up: 0 }, overBudget: 0, residentMemoryBytes: 50_000_000, ...extra,
 });
 
 test('two workers: one family each, labelled per worker, in a fixed order', () => {
-  const text = renderMetrics([worker(0, { handshakesRejected: { unauthorized: 3 } }), worker(1, { backpressureDrops: 7, webhooksDropped: { overflow: 4, gave_up: 1 } })]);
+  const text = renderMetrics([worker(0, { handshakesRejected: { unauthorized: 3 } }), worker(1, { backpressureDrops: 7, webhooksDropped: { overflow: 4, gave_up: 1 }, overBudget: 2 })]);
   const reasons = (w: string, unauthorized: number) =>
     ['bad_request', 'unauthorized', 'forbidden', 'rate_limited', 'server_full', 'error', 'other'].map(
       (r) => `ody_handshakes_rejected_total{worker="${w}",reason="${r}"} ${r === 'unauthorized' ? unauthorized : 0}`,
@@ -54,6 +54,10 @@ test('two workers: one family each, labelled per worker, in a fixed order', () =
       'ody_webhooks_dropped_total{worker="0",reason="gave_up"} 0',
       'ody_webhooks_dropped_total{worker="1",reason="overflow"} 4',
       'ody_webhooks_dropped_total{worker="1",reason="gave_up"} 1',
+      '# HELP ody_sockets_over_budget_total Pusher sockets closed (4303) for sending more messages than their app allows per second.',
+      '# TYPE ody_sockets_over_budget_total counter',
+      'ody_sockets_over_budget_total{worker="0"} 0',
+      'ody_sockets_over_budget_total{worker="1"} 2',
       '# HELP ody_process_resident_memory_bytes Resident memory of the worker process.',
       '# TYPE ody_process_resident_memory_bytes gauge',
       'ody_process_resident_memory_bytes{worker="0"} 50000000',

@@ -28,6 +28,8 @@ export interface WorkerMetrics {
   callbackErrors: number;
   /** Webhook batches dropped, by why: the queue was full (oldest dropped), or the retry budget ran out. */
   webhooksDropped: { overflow: number; gave_up: number };
+  /** Pusher sockets closed (4303) for sending more frames than their app's messagesPerSecond. */
+  overBudget: number;
   residentMemoryBytes: number;
   /** Present once the worker talks to other workers or nodes through an adapter. */
   adapter?: { driver: string; up: boolean };
@@ -53,6 +55,7 @@ const FAMILIES: Family[] = [
     name: 'ody_webhooks_dropped_total', type: 'counter', help: 'Webhook batches dropped, by reason: the queue was full (the oldest is dropped) or retries ran out.',
     samples: (w) => [[{ reason: 'overflow' }, w.webhooksDropped.overflow], [{ reason: 'gave_up' }, w.webhooksDropped.gave_up]],
   },
+  { name: 'ody_sockets_over_budget_total', type: 'counter', help: 'Pusher sockets closed (4303) for sending more messages than their app allows per second.', samples: one((w) => w.overBudget) },
   { name: 'ody_process_resident_memory_bytes', type: 'gauge', help: 'Resident memory of the worker process.', samples: one((w) => w.residentMemoryBytes) },
   { name: 'ody_adapter_up', type: 'gauge', help: 'Whether the adapter to other workers or nodes is connected (1) or not (0).', samples: (w) => (w.adapter ? [[{ driver: w.adapter.driver }, w.adapter.up ? 1 : 0]] : []) },
 ];

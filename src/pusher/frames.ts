@@ -26,4 +26,6 @@ export const CLOSE = {
   pongTimeout: 4201,
   clientEventRate: 4301,
   watchlistTooLong: 4302,
+  /** More frames than the app's messagesPerSecond budget (budget.ts); pusher-js does not reconnect on 43xx. */
+  overBudget: 4303,
 } as const;

@@ -10,7 +10,9 @@ import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
 import { channelType, userChannel } from './channel-names';
 import { CacheChannels } from './cache';
+import { type Budget, exhaust, spend } from './budget';
 import { answerGone, type GoneQuery, nodeGone } from './departures';
+import { FrameQueue } from './frame-queue';
 import { CLOSE, errorFrame, frame } from './frames';
 import { handleApi } from './http-api';
 import { Liveness } from './liveness';
@@ -31,8 +33,8 @@ import { AppManager } from '../apps/manager';
 import { AppStats } from '../apps/stats';
 import { nodeView, subscribersHere } from '../apps/dashboard/node-view';
 
-/** What ody keeps per Pusher socket, on its connection record (Conn.pusher). */
-export interface PusherConn {
+/** What ody keeps per Pusher socket, on its connection record (Conn.pusher); its frame budget too (budget.ts). */
+export interface PusherConn extends Budget {
   /** null until the app is looked up and its limits let the socket in (src/apps: admit); messages wait for it. */
   app: ResolvedApp | null;
   /** The key in /app/{key} and the browser's Origin, for the app lookup and its allowedOrigins. */
@@ -79,6 +81,8 @@ export class PusherServer implements NodeExtension {
   readonly presence = new Presence(this);
   readonly resync: Resync;
   readonly #clientEvents = new Map<string, RateLimiter<number>>();
+  /** Frames beyond a turn's share wait here (frame-queue.ts). */
+  readonly #frames = new FrameQueue<Socket, string | Buffer>((ws, message) => this.#handle(ws, message));
   readonly #liveness: Liveness;
   readonly #counts: SubscriptionCounts;
   readonly #listing: ListingHooks;
@@ -156,7 +160,7 @@ export class PusherServer implements NodeExtension {
   accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
     const key = decodeSegment(pathOf(request.url).split('/')[2] ?? '');
     if (key === undefined) return new Response('Bad request: malformed percent-escape in the app key\n', { status: 400 });
-    const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), joining: 0, lastSeen: Date.now(), pingedAt: 0, closed: false };
+    const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), joining: 0, lastSeen: Date.now(), pingedAt: 0, closed: false, budget: Number.POSITIVE_INFINITY, budgetAt: 0 };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
     try {
       if (bun.upgrade(request, { data })) return undefined;
@@ -196,8 +200,17 @@ export class PusherServer implements NodeExtension {
 
   message(ws: Socket, message: string | Buffer): void {
     const conn = pusherOf(ws);
-    conn.lastSeen = Date.now();
+    const now = Date.now();
+    conn.lastSeen = now;
     conn.pingedAt = 0;
+    if (!conn.app || conn.closed) return;
+    if (!spend(conn, conn.app, now)) return this.#overBudget(ws, conn.app);
+    this.#frames.push(ws, message);
+  }
+
+  /** A frame within the socket's budget, in its turn (frame-queue.ts). */
+  #handle(ws: Socket, message: string | Buffer): void {
+    const conn = pusherOf(ws);
     if (!conn.app || conn.closed) return;
     this.stats.received(conn.app.id);
     if (typeof message !== 'string') return void ws.send(errorFrame(null, 'Binary frames are not part of the protocol: send JSON text'));
@@ -208,10 +221,19 @@ export class PusherServer implements NodeExtension {
     }
   }
 
+  /** Over messagesPerSecond (budget.ts): told why and closed, once; its later frames are dropped unread. */
+  #overBudget(ws: Socket, app: ResolvedApp): void {
+    if (!exhaust(pusherOf(ws))) return;
+    this.node.counters.overBudget++;
+    ws.send(errorFrame(CLOSE.overBudget, `More than ${app.messagesPerSecond} messages per second`));
+    ws.close(CLOSE.overBudget, 'Message rate over budget');
+  }
+
   closed(ws: Socket): void {
     const conn = pusherOf(ws);
     conn.closed = true;
     this.#liveness.delete(ws);
+    this.#frames.forget(ws);
     if (conn.counted !== undefined) this.limits.release(conn.counted);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);

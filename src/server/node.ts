@@ -53,6 +53,8 @@ export interface Stats {
   /** Webhook batches dropped: the oldest when the queue was full, and those still failing after the retry budget. */
   webhooksOverflow: number;
   webhooksGivenUp: number;
+  /** Pusher sockets closed with 4303 for sending more frames than their app's messagesPerSecond. */
+  overBudget: number;
   /** Refused handshakes by the HTTP status they got. */
   rejectedByStatus: Record<number, number>;
   rssBytes: number;
@@ -67,7 +69,7 @@ const size = (data: Payload | Buffer): number => (typeof data === 'string' ? Buf
 
 export class Node implements LocalNode {
   /** Counters behind stats(); the serve loop increments them. */
-  readonly counters = { connectionsTotal: 0, handshakesRejected: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, backpressureDrops: 0, callbackErrors: 0, webhooksOverflow: 0, webhooksGivenUp: 0 };
+  readonly counters = { connectionsTotal: 0, handshakesRejected: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, backpressureDrops: 0, callbackErrors: 0, webhooksOverflow: 0, webhooksGivenUp: 0, overBudget: 0 };
   readonly #rejectedByStatus: Record<number, number> = {};
   readonly #sockets = new Map<number, Socket>();
   readonly #pending = new Set<number>();

@@ -9,7 +9,7 @@ test('an app gets the documented limits by default', () => {
   const [app] = resolveConfig({ apps: [{ id: '1', key: 'k', secret: 's' }] }, process.cwd(), null).apps;
   expect(app).toEqual({
     id: '1', key: 'k', secret: 's', clientEvents: true, clientEventsPerSecond: 10, maxChannelNameLength: 164, maxEventSize: 10240,
-    maxChannelsPerConnection: 100, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
+    maxChannelsPerConnection: 100, messagesPerSecond: 100, maxPresenceMembers: 100, maxUserInfoSize: 1024, subscriptionCount: false, activityTimeout: 30, webhooks: [],
     enabled: true, maxConnections: 0, maxBackendEventsPerSecond: 0, maxClientEventsPerSecond: 0, maxReadRequestsPerSecond: 0, allowedOrigins: [],
   });
   expect(resolveConfig({}, process.cwd(), null).apps).toEqual([]);
