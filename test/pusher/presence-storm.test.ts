@@ -5,48 +5,13 @@
 // member.)
 // Clients are plain WebSockets speaking the protocol, so many can join at once; the server is the compiled binary.
 import { describe, expect, test } from 'bun:test';
-import { createHmac } from 'node:crypto';
 import { redisMissing } from '../helpers/redis';
-import { APP, receiver, startCluster, waitFor } from './fixtures';
+import { receiver, startCluster, waitFor } from './fixtures';
+import { connect, join as joinAs, type Member } from './presence-clients';
 
 const MEMBERS = 80;
 const CHANNEL = 'presence-storm';
-
-type Member = { ws: WebSocket; user: string; socketId: string; joined: boolean; knows: Set<string>; twice: string[] };
-
-async function connect(url: string, user: string): Promise<Member> {
-  const ws = new WebSocket(`${url}/app/${APP.key}?protocol=7&client=js&version=8.6.0`);
-  const m: Member = { ws, user, socketId: '', joined: false, knows: new Set(), twice: [] };
-  const { promise, resolve, reject } = Promise.withResolvers<Member>();
-  ws.onerror = () => reject(new Error(`${user} could not connect`));
-  ws.onmessage = (e) => {
-    const msg = JSON.parse(String(e.data)) as { event: string; data: string };
-    const data = JSON.parse(msg.data) as Record<string, any>;
-    if (msg.event === 'pusher:connection_established') {
-      m.socketId = data.socket_id;
-      return resolve(m);
-    }
-    if (msg.event === 'pusher_internal:subscription_succeeded') {
-      m.joined = true;
-      for (const id of data.presence.ids as string[]) m.knows.add(id);
-    } else if (msg.event === 'pusher_internal:member_added') {
-      if (m.knows.has(data.user_id)) m.twice.push(data.user_id);
-      m.knows.add(data.user_id);
-    } else if (msg.event === 'pusher_internal:member_removed') {
-      if (!m.knows.has(data.user_id)) m.twice.push(`removed ${data.user_id}`);
-      m.knows.delete(data.user_id);
-    } else {
-      m.twice.push(`unexpected ${msg.event}`);
-    }
-  };
-  return promise;
-}
-
-function join(m: Member): void {
-  const channelData = JSON.stringify({ user_id: m.user, user_info: {} });
-  const auth = `${APP.key}:${createHmac('sha256', APP.secret).update(`${m.socketId}:${CHANNEL}:${channelData}`).digest('hex')}`;
-  m.ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: CHANNEL, auth, channel_data: channelData } }));
-}
+const join = (m: Member) => joinAs(m, CHANNEL);
 
 for (const mode of ['2 nodes on redis', '2 workers'] as const) {
   describe.skipIf(mode === '2 nodes on redis' && redisMissing())(`presence join storm, ${mode}`, () => {
