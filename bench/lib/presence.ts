@@ -48,6 +48,9 @@ export const PRESENCE_SCENARIOS: Scenario[] = [
     redis: true,
     nodes: 3,
     baseline: 'presence-join',
+    // The target row: the 1-node run goes right before each 3-node run, and the ratio is taken per round (the VM's
+    // speed drifts: one recording's three 1-node runs cost 1,670, 1,970 and 1,065 µs per join minutes apart).
+    interleave: true,
     compare: { metric: 'cpu_per', as: 'cpu_vs_1n' },
     kinds: ['ody'],
     args: presenceArgs,
