@@ -9,12 +9,12 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 /** A node id's reservation lives this long unless a heartbeat renews it: well past a few missed heartbeats. */
 const LEASE_MS = 3 * NODE_TIMEOUT_MS;
+/** A batch (one PUBLISH) holds messages up to about this many characters of JSON. */
+const BATCH_CHARS = 256 * 1024;
 /**
  * Renews this process's reservation of a node id, or takes it from a younger holder; answers '' when the id is ours,
  * else the (older) holder's instance. Instances compare by age as strings (ClusterAdapter.instance).
  */
-/** A batch (one PUBLISH) holds messages up to about this many characters of JSON. */
-const BATCH_CHARS = 256 * 1024;
 const LEASE = "local v = redis.call('GET', KEYS[1]) if v and v < ARGV[1] then return v end redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return ''";
 
 export interface RedisAdapterOptions {
