@@ -1,11 +1,10 @@
 // Presence member lists for joins and re-syncs: read from the cluster (with whether every node answered), a joiner's
 // seat under maxPresenceMembers (seats.ts), and what this node's clients are told of them (views.ts).
-import { answeredAll } from '../adapters/types';
 import type { ResolvedApp } from '../config/schema';
 import { frame } from './frames';
 import { keyOf, type Member, topicOf } from './registry';
 import { type Seat, type SeatAnswer, Seats } from './seats';
-import type { PusherServer } from './server';
+import type { Asked, PusherServer } from './server';
 import { type MemberList, PresenceViews, type ViewChange } from './views';
 
 export class Presence {
@@ -48,20 +47,20 @@ export class Presence {
     if (this.layer.registry.subscribers(key).size === 0 && this.seats.pending(key) === 0) this.views.drop(key);
   }
 
-  async #read(key: string, q: unknown, membersOf: (answer: unknown) => Member[] | null): Promise<{ list: MemberList; answers: unknown[] }> {
-    const asked = this.layer.node.adapter.status();
+  async #read(key: string, q: Asked, membersOf: (answer: unknown) => Member[] | null): Promise<{ list: MemberList; answers: unknown[] }> {
+    const { links } = this.layer.node.adapter.status();
     const since = Date.now();
     // Who holds which member is also what lets survivors announce a dead node's members (holders.ts).
     const seen = (answer: unknown, node: number) => {
       for (const m of membersOf(answer) ?? []) this.layer.transitions.holders.saw(`m\u0000${key}\u0000${m.id}`, node, true);
     };
-    const answers = await this.layer.node.adapter.ask({ kind: 'app', q }, undefined, seen);
+    const { answers, complete: answered } = await this.layer.askNodes(q, seen);
     const members = new Map<string, unknown>();
     for (const list of [this.layer.registry.members(key), ...answers.map(membersOf)]) for (const m of list ?? []) if (!members.has(m.id)) members.set(m.id, m.info);
     // Complete: every node that owes an answer answered (one that left meanwhile owes none), and the link did not drop
     // meanwhile (events of that gap may be missing).
-    const complete = answeredAll(asked, answers) && this.layer.node.adapter.status().links === asked.links;
-    return { list: { members, complete, since, links: asked.links }, answers };
+    const complete = answered && this.layer.node.adapter.status().links === links;
+    return { list: { members, complete, since, links }, answers };
   }
 
   /**

@@ -2,7 +2,7 @@
 // sockets and /apps/{id}/… requests. Local state lives in the Registry; the cluster is reached through the adapter's
 // app messages (tell) and app queries (ask), answered here by the NodeExtension.
 import type { Server } from 'bun';
-import { answeredAll, type NodeExtension } from '../adapters/types';
+import { type Answers, answeredAll, type NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
 import { decodeSegment, pathOf, queryParam } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
@@ -127,10 +127,19 @@ export class PusherServer implements NodeExtension {
     this.resync = new Resync(this);
   }
 
+  /**
+   * Asks every other node's Pusher layer; `complete`: every node that owes an answer gave one (answeredAll, with the
+   * status taken in the turn the question went out, so the peers counted are the peers asked).
+   */
+  async askNodes(query: Asked, each?: (answer: unknown, node: number) => void): Promise<{ answers: Answers; complete: boolean }> {
+    const asked = this.node.adapter.status();
+    const answers = await this.node.adapter.ask({ kind: 'app', q: query }, undefined, each);
+    return { answers, complete: answeredAll(asked, answers) };
+  }
+
   /** Asks every other node; resolves whether every node that owes an answer gave one. */
   async askAll(query: Asked, each: (answer: unknown, node: number) => void): Promise<boolean> {
-    const asked = this.node.adapter.status();
-    return answeredAll(asked, await this.node.adapter.ask({ kind: 'app', q: query }, undefined, each));
+    return (await this.askNodes(query, each)).complete;
   }
 
   /** An app known to this process (cached, for database apps). */

@@ -4,7 +4,6 @@
 // signed in with a `watchlist`) are indexed on their own node; the node that announces a change tells every node.
 // What each watcher was told is remembered, so a change is told once, and after an outage (whose announcements
 // were lost on the way) a re-read of the watched users' state tells each watcher only what it missed (resync.ts).
-import { answeredAll } from '../adapters/types';
 import type { ResolvedApp } from '../config/schema';
 import type { Socket } from '../server/node';
 import { frame } from './frames';
@@ -128,15 +127,13 @@ export class Users {
       for (let i = 0; i < ids.length; i += REREAD_BATCH) {
         const batch = ids.slice(i, i + REREAD_BATCH);
         const since = Date.now();
-        const asked = this.layer.node.adapter.status();
         const online = new Set(this.online(app, batch));
-        const answers = await this.layer.node.adapter.ask({ kind: 'app', q: { p: 'online', app, ids: batch } }, undefined, (answer, node) => {
+        const { complete: whole } = await this.layer.askNodes({ p: 'online', app, ids: batch }, (answer, node) => {
           for (const id of (answer as string[] | null) ?? []) {
             online.add(id);
             this.layer.transitions.holders.saw(userKey(app, id), node, true);
           }
         });
-        const whole = answeredAll(asked, answers);
         complete &&= whole;
         for (const id of batch) {
           const key = keyOf(app, id);
