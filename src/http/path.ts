@@ -15,11 +15,18 @@ export function queryParam(url: string, name: string): string | null {
   const q = url.indexOf('?');
   if (q < 0) return null;
   const hash = url.indexOf('#', q);
-  const query = hash < 0 ? url.slice(q + 1) : url.slice(q + 1, hash);
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=');
-    const key = eq < 0 ? pair : pair.slice(0, eq);
-    if (decode(key) === name) return eq < 0 ? '' : decode(pair.slice(eq + 1));
+  const end = hash < 0 ? url.length : hash;
+  // Pair by pair, by index: no array of pairs, and a key is sliced only when its length could match.
+  for (let start = q + 1; start <= end; ) {
+    let stop = url.indexOf('&', start);
+    if (stop < 0 || stop > end) stop = end;
+    let eq = url.indexOf('=', start);
+    if (eq < 0 || eq > stop) eq = stop;
+    const raw = eq - start;
+    if (raw === name.length || (raw > name.length && url.includes('%', start))) {
+      if (decode(url.slice(start, eq)) === name) return eq === stop ? '' : decode(url.slice(eq + 1, stop));
+    }
+    start = stop + 1;
   }
   return null;
 }

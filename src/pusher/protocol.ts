@@ -53,15 +53,14 @@ function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: Data): 
   if (problem) return void ws.send(typeof channel === 'string' ? subscriptionError(channel, 'InvalidChannel', problem, 400) : errorFrame(null, problem));
   const name = channel as string;
   const type = channelType(name);
-  const refuse = (why: string) => ws.send(subscriptionError(name, 'AuthError', why, 401));
   let member: { id: string; info: unknown } | undefined;
   if (type.kind === 'user') {
-    if (conn.userId === undefined || userOfChannel(name) !== conn.userId) return void refuse('Sign in as this user to subscribe to its channel');
+    if (conn.userId === undefined || userOfChannel(name) !== conn.userId) return void authError(ws, name, 'Sign in as this user to subscribe to its channel');
   } else if (type.kind === 'private' || type.kind === 'encrypted') {
-    if (!checkAuth(app, d.auth, `${conn.socketId}:${name}`)) return void refuse('Invalid signature');
+    if (!checkAuth(app, d.auth, `${conn.socketId}:${name}`)) return void authError(ws, name, 'Invalid signature');
   } else if (type.kind === 'presence') {
     const channelData = typeof d.channel_data === 'string' ? d.channel_data : undefined;
-    if (channelData === undefined || !checkAuth(app, d.auth, `${conn.socketId}:${name}:${channelData}`)) return void refuse('Invalid signature');
+    if (channelData === undefined || !checkAuth(app, d.auth, `${conn.socketId}:${name}:${channelData}`)) return void authError(ws, name, 'Invalid signature');
     const parsed = parseMember(channelData, app);
     if (typeof parsed === 'string') return void ws.send(subscriptionError(name, 'InvalidChannelData', parsed, 400));
     member = parsed;
@@ -74,6 +73,11 @@ function subscribe(layer: PusherServer, ws: Socket, app: ResolvedApp, d: Data): 
   layer.join(ws, app, name);
   ws.send(frame('pusher_internal:subscription_succeeded', '{}', name));
   return type.cache ? sendCached(layer, ws, app, name) : undefined;
+}
+
+/** A subscribe refused for its authorization: subscription_error AuthError 401; the socket stays. */
+function authError(ws: Socket, channel: string, why: string): void {
+  ws.send(subscriptionError(channel, 'AuthError', why, 401));
 }
 
 async function joinPresence(layer: PusherServer, ws: Socket, app: ResolvedApp, name: string, member: { id: string; info: unknown }, cache: boolean): Promise<void> {

@@ -159,7 +159,7 @@ export class PusherServer implements NodeExtension {
   /** Is this request ours: a WebSocket to /app/{key}, or the HTTP API under /apps/? */
   owns(request: Request, upgrade: boolean): boolean {
     const path = pathOf(request.url);
-    return upgrade ? /^\/app\/[^/]+\/?$/.test(path) : path.startsWith('/apps/');
+    return upgrade ? keySegment(path) !== null : path.startsWith('/apps/');
   }
 
   /** A request to the HTTP API (after the guards and the user's routes). */
@@ -167,7 +167,7 @@ export class PusherServer implements NodeExtension {
 
   /** The upgrade of a Pusher socket (after the guards; instead of onHandshake). An unknown key still upgrades, to be told 4001. */
   accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
-    const key = decodeSegment(pathOf(request.url).split('/')[2] ?? '');
+    const key = decodeSegment(keySegment(pathOf(request.url)) ?? '');
     if (key === undefined) return new Response('Bad request: malformed percent-escape in the app key\n', { status: 400 });
     const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), joining: 0, lastSeen: Date.now(), pingedAt: 0, closed: false, budget: Number.POSITIVE_INFINITY, budgetAt: 0 };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
@@ -183,20 +183,19 @@ export class PusherServer implements NodeExtension {
   opened(ws: Socket): void {
     const conn = pusherOf(ws);
     const found = this.appStore.cachedByKey(conn.key);
-    const established = (app: ResolvedApp) => this.#established(ws, app);
-    if (found !== undefined) return admit(this, ws, found, established);
-    void this.appStore.findByKey(conn.key).then((app) => conn.closed || admit(this, ws, app, established));
+    if (found !== undefined) return admit(this, ws, found, this.#established);
+    void this.appStore.findByKey(conn.key).then((app) => conn.closed || admit(this, ws, app, this.#established));
   }
 
-  /** After the app's limits let the socket in (src/apps/admit.ts): it may now speak the protocol. */
-  #established(ws: Socket, app: ResolvedApp): void {
+  /** After the app's limits let the socket in (src/apps/admit.ts): it may now speak the protocol. One function, no closure per socket. */
+  readonly #established = (ws: Socket, app: ResolvedApp): void => {
     const conn = pusherOf(ws);
     if (conn.closed) return;
     conn.app = app;
     this.#liveness.add(ws);
     // Made by hand: sent once per connection, and neither part needs escaping (a socket id is digits and a dot).
     ws.send(`{"event":"pusher:connection_established","data":"{\\"socket_id\\":\\"${conn.socketId}\\",\\"activity_timeout\\":${app.activityTimeout}}"}`);
-  }
+  };
 
   /** An app disabled or removed in its database: its sockets here are told 4003 and closed. */
   #closeApp(app: ResolvedApp): void {
@@ -470,4 +469,15 @@ export class PusherServer implements NodeExtension {
   userChannel(userId: string): string {
     return userChannel(userId);
   }
+}
+
+/**
+ * The key segment of a Pusher socket path, '/app/{key}' (one trailing '/' allowed), still percent-encoded; null for
+ * any other path. A string scan: it runs on every upgrade request.
+ */
+export function keySegment(path: string): string | null {
+  if (!path.startsWith('/app/')) return null;
+  const end = path.length - (path.endsWith('/') ? 1 : 0);
+  const key = path.slice(5, end);
+  return key.length > 0 && !key.includes('/') ? key : null;
 }

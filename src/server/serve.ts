@@ -215,7 +215,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       ...listen,
       tls,
       fetch(req, bunServer) {
-        if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') return handshake(req, bunServer);
+        const upgrade = req.headers.get('upgrade');
+        if (upgrade === 'websocket' || upgrade?.toLowerCase() === 'websocket') return handshake(req, bunServer);
         return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.owns(req, false) ? pusher.http : request);
       },
       error(error) {
