@@ -275,7 +275,7 @@ export class PusherServer implements NodeExtension {
   join(ws: Socket, app: ResolvedApp, channel: string, member?: Member): void {
     const conn = pusherOf(ws);
     const key = keyOf(app.id, channel);
-    conn.channels.set(channel, { userId: member?.id });
+    conn.channels.set(channel, member ? { userId: member.id } : NO_MEMBER);
     if (this.registry.subscribe(key, ws) && this.webhooks.wants(app, 'channel_occupied', 'channel_vacated')) this.transitions.add(`c\u0000${key}`);
     if (member && this.registry.join(key, member, ws)) this.transitions.add(`m\u0000${key}\u0000${member.id}`);
     ws.subscribe(topicOf(key));
@@ -470,6 +470,9 @@ export class PusherServer implements NodeExtension {
     return userChannel(userId);
   }
 }
+
+/** A subscription that is not a presence membership: one shared, read-only value (one object less per subscribe). */
+const NO_MEMBER: { readonly userId?: string } = Object.freeze({});
 
 /**
  * The key segment of a Pusher socket path, '/app/{key}' (one trailing '/' allowed), still percent-encoded; null for

@@ -108,7 +108,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const hook = running.hooks.handshake;
     // The common case: nothing to check, nobody to ask, so no closures and no pipeline call per handshake.
     const ours = pusher?.owns(req, true) ?? false;
-    if (!hook && pipeline.bare && !ours) return counted(fd, upgrade(req, bun, fd, undefined, ''));
+    if (!hook && pipeline.bare) return counted(fd, ours ? pusherUpgrade(req, bun, fd, undefined, '') : upgrade(req, bun, fd, undefined, ''));
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     // The client's address costs a native call and an object per handshake: asked only by what needs it now
