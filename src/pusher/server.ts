@@ -156,18 +156,25 @@ export class PusherServer implements NodeExtension {
     return this.appStore.known;
   }
 
-  /** Is this request ours: a WebSocket to /app/{key}, or the HTTP API under /apps/? */
-  owns(request: Request, upgrade: boolean): boolean {
-    const path = pathOf(request.url);
-    return upgrade ? keySegment(path) !== null : path.startsWith('/apps/');
+  /** Is this HTTP request ours: the API under /apps/? (Sockets: socketKey.) */
+  ownsApi(request: Request): boolean {
+    return pathOf(request.url).startsWith('/apps/');
   }
 
   /** A request to the HTTP API (after the guards and the user's routes). */
   http = (request: Request): Promise<Response> => handleApi(this, request, this.#maxBodySize);
 
-  /** The upgrade of a Pusher socket (after the guards; instead of onHandshake). An unknown key still upgrades, to be told 4001. */
-  accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string): Response | undefined {
-    const key = decodeSegment(keySegment(pathOf(request.url)) ?? '');
+  /** The still percent-encoded app key of a Pusher socket request ('/app/{key}'), or null for any other path. */
+  socketKey(request: Request): string | null {
+    return keySegment(pathOf(request.url));
+  }
+
+  /**
+   * The upgrade of a Pusher socket (after the guards; instead of onHandshake), `segment` its socketKey. An unknown key
+   * still upgrades, to be told 4001.
+   */
+  accept(request: Request, bun: Server<Conn>, fd: number, userData: Record<string, unknown> | undefined, peer: string, segment = this.socketKey(request)): Response | undefined {
+    const key = decodeSegment(segment ?? '');
     if (key === undefined) return new Response('Bad request: malformed percent-escape in the app key\n', { status: 400 });
     const pusher: PusherConn = { app: null, key, origin: request.headers.get('origin'), socketId: socketId(fd), channels: new Map(), joining: 0, lastSeen: Date.now(), pingedAt: 0, closed: false, budget: Number.POSITIVE_INFINITY, budgetAt: 0 };
     const data: Conn = { fd, url: request.url, remoteAddress: peer, protocol: '', connectTime: 0, data: userData, request: undefined, pusher };
@@ -245,7 +252,7 @@ export class PusherServer implements NodeExtension {
     if (conn.counted !== undefined) this.limits.release(conn.counted);
     if (!conn.app) return;
     this.#clientEvents.get(conn.app.id)?.forget(ws.data.fd);
-    for (const channel of [...conn.channels.keys()]) this.leave(ws, conn.app, channel);
+    for (const channel of conn.channels.keys()) this.leave(ws, conn.app, channel); // leave deletes only the entry being visited
     this.users.signOut(ws, conn.app);
   }
 

@@ -107,15 +107,16 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
     const pipeline = running.pipeline;
     const hook = running.hooks.handshake;
     // The common case: nothing to check, nobody to ask, so no closures and no pipeline call per handshake.
-    const ours = pusher?.owns(req, true) ?? false;
-    if (!hook && pipeline.bare) return counted(fd, ours ? pusherUpgrade(req, bun, fd, undefined, '') : upgrade(req, bun, fd, undefined, ''));
+    const segment = pusher ? pusher.socketKey(req) : null; // a Pusher socket's app key, still encoded
+    const ours = segment !== null;
+    if (!hook && pipeline.bare) return counted(fd, ours ? pusherUpgrade(req, bun, fd, undefined, '', segment) : upgrade(req, bun, fd, undefined, ''));
     // Only onHandshake and middleware look at a Handshake: without them, none is made.
     const shake = hook || !pipeline.direct ? new Handshake(fd, req, server) : undefined;
     // The client's address costs a native call and an object per handshake: asked only by what needs it now
     // (per-IP limit, the default-secret check, middleware); otherwise the socket tells it later, when asked.
     let peer: string | undefined;
     const peerOf = () => (peer ??= bun.requestIP(req)?.address ?? '');
-    const next = ours ? () => pusherUpgrade(req, bun, fd, shake, peer ?? '') : () => accept(req, bun, fd, shake, peer ?? '');
+    const next = ours ? () => pusherUpgrade(req, bun, fd, shake, peer ?? '', segment) : () => accept(req, bun, fd, shake, peer ?? '');
     const response = pipeline.handshake(req, peerOf, fd, shake, next, () => disconnected(fd));
     if (response instanceof Promise) return response.then((r) => counted(fd, r));
     return counted(fd, response);
@@ -131,9 +132,9 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
   }
 
   /** A Pusher socket: upgraded by the protocol layer instead of onHandshake (after the same guards). */
-  function pusherUpgrade(req: Request, bun: Server<Conn>, fd: number, shake: Handshake | undefined, peer: string): Response | undefined {
+  function pusherUpgrade(req: Request, bun: Server<Conn>, fd: number, shake: Handshake | undefined, peer: string, segment: string): Response | undefined {
     if (stopping) return new Response('Server is shutting down\n', { status: 503, headers: { 'retry-after': '5' } });
-    return pusher!.accept(req, bun, fd, shake?.data, peer);
+    return pusher!.accept(req, bun, fd, shake?.data, peer, segment);
   }
 
   /**
@@ -217,7 +218,7 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       fetch(req, bunServer) {
         const upgrade = req.headers.get('upgrade');
         if (upgrade === 'websocket' || upgrade?.toLowerCase() === 'websocket') return handshake(req, bunServer);
-        return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.owns(req, false) ? pusher.http : request);
+        return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.ownsApi(req) ? pusher.http : request);
       },
       error(error) {
         logger.error(`HTTP handler failed: ${describeError(error)}`);
