@@ -96,7 +96,7 @@ async function joinPresence(layer: PusherServer, ws: Socket, app: ResolvedApp, n
     // Before joining the topic: the subscribers already here hear of this member (and of any others they missed).
     layer.presence.show(key, seated, member);
     layer.join(ws, app, name, member);
-    ws.send(frame('pusher_internal:subscription_succeeded', layer.presence.views.payload(key), name));
+    ws.send(layer.presence.views.succeeded(key, name));
   } finally {
     conn.joining--;
     layer.presence.seats.release(seat);

@@ -1,6 +1,7 @@
 // Rule: the clients of a presence channel on a node hear each member change once: a repeated event is not news, a
 // fresh member list tells them what they missed, and a list asked for before an event reached them does not undo it.
 import { expect, test } from 'bun:test';
+import { frame } from './frames';
 import { PresenceViews } from './views';
 
 const KEY = 'app\u0000presence-x';
@@ -68,6 +69,28 @@ test("a new subscriber's list is the view as Pusher's presence data, each member
   views.admit(KEY, 'carol', true, { name: 'carol', n: 1 });
   views.admit(KEY, 'alice', false, null); // departed: not listed
   views.refresh(KEY, 'carol', { name: 'Carol' });
-  expect(JSON.parse(views.payload(KEY))).toEqual({ presence: { ids: ['b"ob', 'carol'], hash: { 'b"ob': { name: 'b"ob' }, carol: { name: 'Carol' } }, count: 2 } });
-  expect(JSON.parse(new PresenceViews().payload(KEY))).toEqual({ presence: { ids: [], hash: {}, count: 0 } });
+  const data = (views: PresenceViews) => JSON.parse(JSON.parse(views.succeeded(KEY, 'presence-x')).data);
+  expect(data(views)).toEqual({ presence: { ids: ['b"ob', 'carol'], hash: { 'b"ob': { name: 'b"ob' }, carol: { name: 'Carol' } }, count: 2 } });
+  expect(data(new PresenceViews())).toEqual({ presence: { ids: [], hash: {}, count: 0 } });
+});
+
+test('the subscription frame is byte for byte what frame() makes of the list, whatever the ids and infos hold', () => {
+  const members: [string, unknown][] = [
+    ['plain', { name: 'Ann' }],
+    ['q"uote\\back', 'line\nbreak\ttab\u0001ctl'],
+    ['é😀', { s: '\u2028</script>', n: [1, 2.5, null, true] }],
+    ['lone\ud800', undefined],
+    ['42', 0],
+  ];
+  const views = new PresenceViews();
+  views.reconcile(KEY, { members: new Map(members), complete: true, since: Date.now(), links: 1 });
+  // The list as JSON, built the plain way, then escaped into the frame by JSON.stringify.
+  const ids = members.map(([id]) => JSON.stringify(id)).join(',');
+  const hash = members.map(([id, info]) => `${JSON.stringify(id)}:${JSON.stringify(info ?? null)}`).join(',');
+  const plain = `{"presence":{"ids":[${ids}],"hash":{${hash}},"count":${members.length}}}`;
+  for (const channel of ['presence-x', 'presence-"odd\\name']) {
+    expect(views.succeeded(KEY, channel)).toBe(frame('pusher_internal:subscription_succeeded', plain, channel));
+  }
+  views.refresh(KEY, 'plain', { name: 'Bob' }); // a new authorization's info replaces the member's made parts
+  expect(JSON.parse(JSON.parse(views.succeeded(KEY, 'presence-x')).data).presence.hash.plain).toEqual({ name: 'Bob' });
 });

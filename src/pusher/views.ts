@@ -37,8 +37,11 @@ interface Entry {
   here: boolean;
   /** As of when the clients know this (ms): an event's arrival, or when a list was asked for. */
   at: number;
-  /** `"id":info` as JSON, made once for the lists sent to new subscribers (payload). */
-  json?: string;
+  /**
+   * `"id"` and `"id":info` as JSON, each escaped again as the inside of a JSON string: the member's parts of the lists
+   * sent to new subscribers (succeeded), made once.
+   */
+  wire?: [id: string, entry: string];
 }
 
 /** Far longer than a member list takes to gather (the ask timeout). */
@@ -126,7 +129,7 @@ export class PresenceViews {
   #inform(entry: Entry, info: unknown): void {
     if (entry.info === info) return;
     entry.info = info;
-    entry.json = undefined;
+    entry.wire = undefined;
   }
 
   /** The members the clients here list now. */
@@ -137,22 +140,24 @@ export class PresenceViews {
   }
 
   /**
-   * What a new subscriber is sent (subscription_succeeded's data): the members the clients here list, as Pusher's
-   * `{"presence":{"ids","hash","count"}}`, in one pass over the view with each member's JSON made once (a join storm
-   * sends this list, O(members), with every join).
+   * What a new subscriber is sent: `pusher_internal:subscription_succeeded` with the members the clients here list as
+   * Pusher's `{"presence":{"ids","hash","count"}}`, byte for byte what frame() makes of it. A join storm sends this
+   * list, O(members), with every join, so it is written in one pass over the view from each member's parts, made and
+   * escaped once (escaping whole JSON texts one after another is escaping their concatenation), instead of building the
+   * list and then escaping all of it again into the frame for every join.
    */
-  payload(key: string): string {
+  succeeded(key: string, channel: string): string {
     let ids = '';
     let hash = '';
     let count = 0;
     for (const [id, entry] of this.#views.get(key)?.entries ?? []) {
       if (!entry.here) continue;
-      const quoted = JSON.stringify(id);
+      const [quoted, pair] = (entry.wire ??= wireOf(id, entry.info));
       const sep = count++ === 0 ? '' : ',';
       ids += sep + quoted;
-      hash += sep + (entry.json ??= `${quoted}:${JSON.stringify(entry.info ?? null)}`);
+      hash += sep + pair;
     }
-    return `{"presence":{"ids":[${ids}],"hash":{${hash}},"count":${count}}}`;
+    return `{"event":"pusher_internal:subscription_succeeded","channel":${JSON.stringify(channel)},"data":"{\\"presence\\":{\\"ids\\":[${ids}],\\"hash\\":{${hash}},\\"count\\":${count}}}"}`;
   }
 
   /** The channel has no subscriber here any more. */
@@ -168,3 +173,11 @@ export class PresenceViews {
     return [...this.#views.keys()];
   }
 }
+
+/** A member's parts of a subscription_succeeded frame (see succeeded): JSON, then escaped as a JSON string's inside. */
+function wireOf(id: string, info: unknown): [string, string] {
+  const quoted = JSON.stringify(id);
+  return [inside(quoted), inside(`${quoted}:${JSON.stringify(info ?? null)}`)];
+}
+
+const inside = (json: string): string => JSON.stringify(json).slice(1, -1);
