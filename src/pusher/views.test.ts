@@ -94,3 +94,27 @@ test('the subscription frame is byte for byte what frame() makes of the list, wh
   views.refresh(KEY, 'plain', { name: 'Bob' }); // a new authorization's info replaces the member's made parts
   expect(JSON.parse(JSON.parse(views.succeeded(KEY, 'presence-x')).data).presence.hash.plain).toEqual({ name: 'Bob' });
 });
+
+test('the list kept for new subscribers follows arrivals, departures, returns, new infos and fresh lists', () => {
+  const views = new PresenceViews();
+  views.watch(KEY);
+  views.reconcile(KEY, list(['a', 'b'], Date.now()));
+  // What a new subscriber must get: the members the view lists now, in its order, made the plain way.
+  const expected = () => {
+    const members = [...views.members(KEY)];
+    const ids = members.map(([id]) => JSON.stringify(id)).join(',');
+    const hash = members.map(([id, info]) => `${JSON.stringify(id)}:${JSON.stringify(info ?? null)}`).join(',');
+    return frame('pusher_internal:subscription_succeeded', `{"presence":{"ids":[${ids}],"hash":{${hash}},"count":${members.length}}}`, 'presence-x');
+  };
+  let seed = 7;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let step = 0; step < 600; step++) {
+    const user = `u${next(40)}`;
+    const op = next(10);
+    if (op < 6) views.admit(KEY, user, true, { n: next(3) });
+    else if (op < 8) views.admit(KEY, user, false, null);
+    else if (op < 9) views.refresh(KEY, user, { n: next(3), again: true });
+    else views.reconcile(KEY, { members: new Map([...views.members(KEY)].filter(() => next(4) > 0)), complete: next(2) === 0, since: Date.now() - next(2), links: 1 });
+    expect(views.succeeded(KEY, 'presence-x')).toBe(expected());
+  }
+});

@@ -53,6 +53,11 @@ interface View {
   synced: number;
   /** Recording events for a first list still being read: no client has been shown anything yet. */
   fresh: boolean;
+  /**
+   * The listed members' parts (see succeeded), joined in the entries' order; kept up to date as members arrive, made
+   * again after any other change.
+   */
+  list?: { ids: string; hash: string; count: number };
 }
 
 export class PresenceViews {
@@ -65,10 +70,15 @@ export class PresenceViews {
 
   /** Is this member event news for the clients here? Updates the view when it is. */
   admit(key: string, user: string, up: boolean, info: unknown): boolean {
-    const view = this.#views.get(key)?.entries;
-    if (!view) return true; // nobody here tracks the channel: the topic has no subscriber either
-    if (up === (view.get(user)?.here ?? false)) return false;
-    view.set(user, { info: up ? info : undefined, here: up, at: Date.now() });
+    const state = this.#views.get(key);
+    if (!state) return true; // nobody here tracks the channel: the topic has no subscriber either
+    const known = state.entries.get(user);
+    if (up === (known?.here ?? false)) return false;
+    const entry: Entry = { info: up ? info : undefined, here: up, at: Date.now() };
+    state.entries.set(user, entry);
+    // A member new to the view goes last in the entries, so it goes last in the list too; anything else remakes it.
+    if (up && known === undefined && state.list) append(state.list, user, entry);
+    else state.list = undefined;
     return true;
   }
 
@@ -90,8 +100,9 @@ export class PresenceViews {
    */
   reconcile(key: string, list: MemberList): ViewChange {
     const now = Date.now();
-    const state = this.#views.get(key) ?? { entries: new Map(), synced: 0, fresh: true };
+    const state: View = this.#views.get(key) ?? { entries: new Map(), synced: 0, fresh: true };
     this.#views.set(key, state);
+    state.list = undefined;
     if (list.complete) state.synced = list.links;
     const view = state.entries;
     if (state.fresh) {
@@ -122,14 +133,17 @@ export class PresenceViews {
 
   /** A listed member's info, as its latest authorization gave it (as with Pusher). */
   refresh(key: string, user: string, info: unknown): void {
-    const entry = this.#views.get(key)?.entries.get(user);
-    if (entry?.here) this.#inform(entry, info);
+    const state = this.#views.get(key);
+    const entry = state?.entries.get(user);
+    if (entry?.here && this.#inform(entry, info)) state!.list = undefined;
   }
 
-  #inform(entry: Entry, info: unknown): void {
-    if (entry.info === info) return;
+  /** Gives a listed member newer info; true when it changed. */
+  #inform(entry: Entry, info: unknown): boolean {
+    if (entry.info === info) return false;
     entry.info = info;
     entry.wire = undefined;
+    return true;
   }
 
   /** The members the clients here list now. */
@@ -142,21 +156,19 @@ export class PresenceViews {
   /**
    * What a new subscriber is sent: `pusher_internal:subscription_succeeded` with the members the clients here list as
    * Pusher's `{"presence":{"ids","hash","count"}}`, byte for byte what frame() makes of it. A join storm sends this
-   * list, O(members), with every join, so it is written in one pass over the view from each member's parts, made and
-   * escaped once (escaping whole JSON texts one after another is escaping their concatenation), instead of building the
-   * list and then escaping all of it again into the frame for every join.
+   * list, O(members), with every join: each member's parts are made and escaped once (escaping whole JSON texts one
+   * after another is escaping their concatenation) and kept joined as members arrive, so a join pays for copying the
+   * list, not for making it and then escaping all of it into the frame.
    */
   succeeded(key: string, channel: string): string {
-    let ids = '';
-    let hash = '';
-    let count = 0;
-    for (const [id, entry] of this.#views.get(key)?.entries ?? []) {
-      if (!entry.here) continue;
-      const [quoted, pair] = (entry.wire ??= wireOf(id, entry.info));
-      const sep = count++ === 0 ? '' : ',';
-      ids += sep + quoted;
-      hash += sep + pair;
+    const state = this.#views.get(key);
+    let list = state?.list;
+    if (!list) {
+      list = { ids: '', hash: '', count: 0 };
+      for (const [id, entry] of state?.entries ?? []) if (entry.here) append(list, id, entry);
+      if (state) state.list = list;
     }
+    const { ids, hash, count } = list;
     return `{"event":"pusher_internal:subscription_succeeded","channel":${JSON.stringify(channel)},"data":"{\\"presence\\":{\\"ids\\":[${ids}],\\"hash\\":{${hash}},\\"count\\":${count}}}"}`;
   }
 
@@ -172,6 +184,14 @@ export class PresenceViews {
   keys(): string[] {
     return [...this.#views.keys()];
   }
+}
+
+/** A listed member's parts added at the end of `list`. */
+function append(list: NonNullable<View['list']>, id: string, entry: Entry): void {
+  const [quoted, pair] = (entry.wire ??= wireOf(id, entry.info));
+  const sep = list.count++ === 0 ? '' : ',';
+  list.ids += sep + quoted;
+  list.hash += sep + pair;
 }
 
 /** A member's parts of a subscription_succeeded frame (see succeeded): JSON, then escaped as a JSON string's inside. */
