@@ -216,8 +216,8 @@ export function startServer(config: ResolvedConfig, initialHooks: ResolvedHooks,
       ...listen,
       tls,
       fetch(req, bunServer) {
-        const upgrade = req.headers.get('upgrade');
-        if (upgrade === 'websocket' || upgrade?.toLowerCase() === 'websocket') return handshake(req, bunServer);
+        const asked = req.headers.get('upgrade');
+        if (asked === 'websocket' || asked?.toLowerCase() === 'websocket') return handshake(req, bunServer);
         return running.pipeline.http(req, bunServer.requestIP(req)?.address ?? '', pusher?.ownsApi(req) ? pusher.http : request);
       },
       error(error) {
