@@ -65,7 +65,7 @@ export class Presence {
 
   /**
    * Brings what the clients here list of a presence channel to `list` (views.ts), with the member `joining` now,
-   * telling the current subscribers what changed. A new subscriber is then sent the view (views.payload): a partial
+   * telling the current subscribers what changed. A new subscriber is then sent the view (views.succeeded): a partial
    * answer only added to what the clients here already list.
    */
   show(key: string, list: MemberList, joining?: Member): void {
