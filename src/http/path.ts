@@ -10,6 +10,17 @@ export function pathOf(url: string): string {
   return end < 0 ? url.slice(start) : url.slice(start, end);
 }
 
+/**
+ * The key segment of a Pusher socket path, '/app/{key}' (one trailing '/' allowed), still percent-encoded; null for
+ * any other path. A string scan: it runs on every upgrade request.
+ */
+export function keySegment(path: string): string | null {
+  if (!path.startsWith('/app/')) return null;
+  const end = path.length - (path.endsWith('/') ? 1 : 0);
+  const key = path.slice(5, end);
+  return key.length > 0 && !key.includes('/') ? key : null;
+}
+
 /** The first value of query parameter `name` ('…?protocol=7&x' -> '7'), decoded; null when absent. */
 export function queryParam(url: string, name: string): string | null {
   const q = url.indexOf('?');

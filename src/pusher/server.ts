@@ -4,7 +4,7 @@
 import type { Server } from 'bun';
 import { type Answers, answeredAll, type NodeExtension } from '../adapters/types';
 import type { ResolvedApp, ResolvedConfig } from '../config/schema';
-import { decodeSegment, pathOf, queryParam } from '../http/path';
+import { decodeSegment, keySegment, pathOf, queryParam } from '../http/path';
 import { RateLimiter } from '../http/rate-limit';
 import { describeError, logger } from '../log/logger';
 import type { Conn, Node, Socket } from '../server/node';
@@ -480,14 +480,3 @@ export class PusherServer implements NodeExtension {
 
 /** A subscription that is not a presence membership: one shared, read-only value (one object less per subscribe). */
 const NO_MEMBER: { readonly userId?: string } = Object.freeze({});
-
-/**
- * The key segment of a Pusher socket path, '/app/{key}' (one trailing '/' allowed), still percent-encoded; null for
- * any other path. A string scan: it runs on every upgrade request.
- */
-export function keySegment(path: string): string | null {
-  if (!path.startsWith('/app/')) return null;
-  const end = path.length - (path.endsWith('/') ? 1 : 0);
-  const key = path.slice(5, end);
-  return key.length > 0 && !key.includes('/') ? key : null;
-}
