@@ -3,15 +3,17 @@
 import type { ResolvedApp } from '../config/schema';
 import { frame } from './frames';
 import { keyOf, type Member, topicOf } from './registry';
-import { type Seat, type SeatAnswer, Seats } from './seats';
+import { leaseGrant, leaseSize, type Seat, type SeatAnswer, Seats } from './seats';
 import type { Asked, PusherServer } from './server';
 import { type MemberList, PresenceViews, type ViewChange } from './views';
 
 export class Presence {
-  /** Seats reserved by joins still asking the cluster. */
-  readonly seats = new Seats();
+  /** Seats reserved by joins still asking the cluster, and leases of seats for the next joins. */
+  readonly seats = new Seats((key) => this.settle(key));
   /** What the clients here were told about each presence channel's members. */
   readonly views = new PresenceViews();
+  /** A lease question under way, per channel: joins arriving meanwhile wait for it rather than ask too. */
+  readonly #asking = new Map<string, Promise<boolean>>();
 
   constructor(private readonly layer: PusherServer) {}
 
@@ -32,6 +34,7 @@ export class Presence {
     if (this.views.synced(key, adapter.status().links)) {
       // The view is the list (views.ts): the cluster is asked only for counts and seats, never for its members.
       const since = Date.now();
+      if (await this.#leased(app, key)) return { members: new Map(), complete: true, since, links: adapter.status().links, view: true };
       const answers = (await adapter.ask({ kind: 'app', q: this.seats.query(seat, true) })) as (SeatAnswer | null)[];
       const links = adapter.status().links;
       if (this.views.synced(key, links) && this.seats.fitsByCount(seat, registry.memberCount(key), answers, app.maxPresenceMembers)) {
@@ -40,6 +43,45 @@ export class Presence {
     }
     const { list, answers } = await this.#read(key, this.seats.query(seat), (answer) => (answer as SeatAnswer | null)?.members ?? null);
     return this.seats.fits(seat, registry.members(key), answers as (SeatAnswer | null)[], app.maxPresenceMembers) ? list : null;
+  }
+
+  /**
+   * Far from the limit, a join takes a seat of this node's lease of the channel; a lease is asked for when there is
+   * none left, once at a time (seats.ts). false: ask for this join's own seat.
+   */
+  async #leased(app: ResolvedApp, key: string): Promise<boolean> {
+    const { adapter } = this.layer.node;
+    for (let tries = 0; tries < 3; tries++) {
+      const { links, peers, state } = adapter.status();
+      if (!this.views.synced(key, links)) return false;
+      if (this.seats.take(key, links)) return true;
+      const want = leaseSize(app.maxPresenceMembers, peers + 1);
+      if (want < 2 || state !== 'up') return false;
+      let asking = this.#asking.get(key);
+      if (!asking) {
+        asking = this.#lease(app, key, want).finally(() => this.#asking.delete(key));
+        this.#asking.set(key, asking);
+      }
+      if (!(await asking)) return false; // refused, or not every node answered: this join asks for its own seat
+    }
+    return false;
+  }
+
+  /** Asks the cluster for a lease of `want` seats; true if granted. Only on a full count. */
+  async #lease(app: ResolvedApp, key: string, want: number): Promise<boolean> {
+    const { adapter } = this.layer.node;
+    const { links, peers } = adapter.status();
+    const seat = this.seats.reserve(key, '', this.layer.node.id, want);
+    try {
+      const { answers, complete } = await this.layer.askNodes(this.seats.query(seat, true));
+      if (!complete || adapter.status().links !== links || !this.views.synced(key, links)) return false;
+      const room = this.seats.room(seat, this.layer.registry.memberCount(key), answers as (SeatAnswer | null)[], app.maxPresenceMembers);
+      const granted = leaseGrant(want, room, peers + 1);
+      if (granted > 0) this.seats.grant(seat, granted, links);
+      return granted > 0;
+    } finally {
+      if (!seat.lease) this.seats.release(seat);
+    }
   }
 
   /** A join of `key` ended (joined or not): a view nobody here subscribes to, and no join is reading, is let go. */
