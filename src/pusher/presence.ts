@@ -7,6 +7,9 @@ import { leaseGrant, leaseSize, type Seat, type SeatAnswer, Seats } from './seat
 import type { Asked, PusherServer } from './server';
 import { type MemberList, PresenceViews, type ViewChange } from './views';
 
+/** How long joins of a channel skip leases after a lease question missed an answer. */
+const ASK_MISS_MS = 5_000;
+
 export class Presence {
   /** Seats reserved by joins still asking the cluster, and leases of seats for the next joins. */
   readonly seats = new Seats((key) => this.settle(key));
@@ -14,6 +17,8 @@ export class Presence {
   readonly views = new PresenceViews();
   /** A lease question under way, per channel: joins arriving meanwhile wait for it rather than ask too. */
   readonly #asking = new Map<string, Promise<boolean>>();
+  /** Channels whose last lease question missed an answer, until when no lease is asked for (joins ask seat by seat). */
+  readonly #unleased = new Map<string, number>();
 
   constructor(private readonly layer: PusherServer) {}
 
@@ -56,7 +61,7 @@ export class Presence {
       if (!this.views.synced(key, links)) return false;
       if (this.seats.take(key, links)) return true;
       const want = leaseSize(app.maxPresenceMembers, peers + 1);
-      if (want < 2 || state !== 'up') return false;
+      if (want < 2 || state !== 'up' || this.#missed(key)) return false;
       let asking = this.#asking.get(key);
       if (!asking) {
         asking = this.#lease(app, key, want).finally(() => this.#asking.delete(key));
@@ -74,6 +79,9 @@ export class Presence {
     const seat = this.seats.reserve(key, '', this.layer.node.id, want);
     try {
       const { answers, complete } = await this.layer.askNodes(this.seats.query(seat, true));
+      // A node that did not answer (paused, dying) would make every lease question wait out the timeout before the
+      // join asks again for its own seat: after one such miss, joins of the channel skip leases for ASK_MISS_MS.
+      if (!complete) this.#unleased.set(key, Date.now() + ASK_MISS_MS);
       if (!complete || adapter.status().links !== links || !this.views.synced(key, links)) return false;
       const room = this.seats.room(seat, this.layer.registry.memberCount(key), answers as (SeatAnswer | null)[], app.maxPresenceMembers);
       const granted = leaseGrant(want, room, peers + 1);
@@ -84,9 +92,19 @@ export class Presence {
     }
   }
 
+  #missed(key: string): boolean {
+    const until = this.#unleased.get(key);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.#unleased.delete(key);
+    return false;
+  }
+
   /** A join of `key` ended (joined or not): a view nobody here subscribes to, and no join is reading, is let go. */
   settle(key: string): void {
-    if (this.layer.registry.subscribers(key).size === 0 && this.seats.pending(key) === 0) this.views.drop(key);
+    if (this.layer.registry.subscribers(key).size > 0 || this.seats.pending(key) > 0) return;
+    this.views.drop(key);
+    this.#unleased.delete(key);
   }
 
   async #read(key: string, q: Asked, membersOf: (answer: unknown) => Member[] | null): Promise<{ list: MemberList; answers: unknown[] }> {
