@@ -171,18 +171,8 @@ export class Seats {
    */
   room(seat: Seat, local: number, answers: (SeatAnswer | null)[], limit: number): number {
     let users = local;
-    const seen = new Set<string>(); // a seat both answered and noted as an asker is counted once
-    const count = (p: PendingSeat) => {
-      if (older(p.order, seat.order) >= 0 || seen.has(`${p.order}`)) return;
-      seen.add(`${p.order}`);
-      users += weight(p);
-    };
-    for (const s of this.#pending.get(seat.key) ?? []) if (s !== seat) count(s);
-    for (const answer of answers) {
-      users += answer?.n ?? 0;
-      for (const p of answer?.pending ?? []) count(p);
-    }
-    for (const p of seat.concurrent) count(p);
+    for (const answer of answers) users += answer?.n ?? 0;
+    for (const p of this.#older(seat, answers)) users += weight(p);
     return Math.max(limit - users, 0);
   }
 
@@ -197,19 +187,30 @@ export class Seats {
    */
   fits(seat: Seat, local: Member[], answers: (SeatAnswer | null)[], limit: number): boolean {
     const users = new Set(local.map((m) => m.id));
-    const pending: PendingSeat[] = [...(this.#pending.get(seat.key) ?? [])].filter((s) => s !== seat);
-    for (const answer of answers) {
-      for (const m of answer?.members ?? []) users.add(m.id);
-      pending.push(...(answer?.pending ?? []));
-    }
-    const leases = new Map<string, number>(); // seats without a user, counted by number (each lease once)
-    for (const p of [...pending, ...seat.concurrent]) {
-      if (older(p.order, seat.order) >= 0) continue;
+    for (const answer of answers) for (const m of answer?.members ?? []) users.add(m.id);
+    let leased = 0; // seats without a user, counted by number
+    for (const p of this.#older(seat, answers)) {
       if (p.w === undefined) users.add(p.user);
-      else leases.set(`${p.order}`, Math.max(p.w, leases.get(`${p.order}`) ?? 0));
+      else leased += p.w;
     }
-    let leased = 0;
-    for (const w of leases.values()) leased += w;
     return users.has(seat.user) || users.size + leased < limit;
+  }
+
+  /**
+   * The pending seats older than `seat`: ours, those the answers list, those that asked us meanwhile. Each once, by its
+   * order: a seat both answered and noted as an asker is one seat, counted with the larger of its weights.
+   */
+  #older(seat: Seat, answers: (SeatAnswer | null)[]): Iterable<PendingSeat> {
+    const seats = new Map<string, PendingSeat>();
+    const note = (p: PendingSeat) => {
+      if (older(p.order, seat.order) >= 0) return;
+      const id = `${p.order}`;
+      const known = seats.get(id);
+      if (!known || weight(p) > weight(known)) seats.set(id, p);
+    };
+    for (const s of this.#pending.get(seat.key) ?? []) if (s !== seat) note(s);
+    for (const answer of answers) for (const p of answer?.pending ?? []) note(p);
+    for (const p of seat.concurrent) note(p);
+    return seats.values();
   }
 }
