@@ -42,9 +42,11 @@ export const start = defineCommand({
       for (const line of [...info, ...warn.map((w) => `warning: ${w}`)]) console.log(`  ${line}`);
       return;
     }
-    const url = await host(config, options, { watch: args.watch, daemon: Boolean(process.env.ODY_DAEMON) });
-    const { info, warn } = startLines(config, url);
-    for (const line of info) logger.info(line);
-    for (const line of warn) logger.warn(line);
+    const announce = (url: string) => {
+      const { info, warn } = startLines(config, url);
+      for (const line of info) logger.info(line);
+      for (const line of warn) logger.warn(line);
+    };
+    await host(config, options, { watch: args.watch, daemon: Boolean(process.env.ODY_DAEMON), announce });
   },
 });

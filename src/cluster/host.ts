@@ -94,7 +94,11 @@ async function startCluster(config: ResolvedConfig, options: LoadOptions, early:
 }
 
 /** Serves until stopped; resolves with the URL once it accepts connections. */
-export async function host(config: ResolvedConfig, options: LoadOptions, flags: { watch?: boolean; daemon?: boolean }): Promise<string> {
+/**
+ * `flags.announce`: what to log under the "listening" line (the CLI's banner). It is written before a daemon reports
+ * ready, so `start -d` returns with the server's whole start-up in its log.
+ */
+export async function host(config: ResolvedConfig, options: LoadOptions, flags: { watch?: boolean; daemon?: boolean; announce?: (url: string) => void }): Promise<string> {
   const pidFile = config.additional.pidFile;
   const control = controlPath(pidFile);
   let instance: Instance | undefined;
@@ -184,6 +188,7 @@ export async function host(config: ResolvedConfig, options: LoadOptions, flags: 
   const source = config.configFile ? displayPath(config, config.configFile) : 'built-in default Server';
   const workers = config.additional.workerNum > 1 ? `, ${config.additional.workerNum} workers` : '';
   logger.info(`ody listening on ${running.url} (pid ${process.pid}${workers}, config: ${source})`);
+  flags.announce?.(running.url);
   if (flags.watch) watchProject(config, () => void reload('file change'));
   started.resolve(running);
   process.send?.({ t: 'ready', url: running.url, pid: process.pid });
